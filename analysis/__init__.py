@@ -1,0 +1,1 @@
+"""Analysis code of the CRM study at China CITIC Bank Zhengzhou branch."""
