@@ -80,30 +80,80 @@ def _install_locked_packages(python: Path) -> None:
     # uv installs the ~120 locked wheels in seconds where pip takes most of a minute (DESIGN §4).
     has_uv = (
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--require-hashes", "--no-deps", "-r", str(BOOTSTRAP_LOCK)],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--require-hashes",
+                "--no-deps",
+                "-r",
+                str(BOOTSTRAP_LOCK),
+            ],
             check=False,
         ).returncode
         == 0
     )
     if has_uv:
-        _run([python, "-m", "uv", "pip", "sync", "--python", python, "--require-hashes",
-              "--compile-bytecode", "--link-mode", "copy", LOCK])
+        _run(
+            [
+                python,
+                "-m",
+                "uv",
+                "pip",
+                "sync",
+                "--python",
+                python,
+                "--require-hashes",
+                "--compile-bytecode",
+                "--link-mode",
+                "copy",
+                LOCK,
+            ]
+        )
         # `uv pip sync` removes what the lock does not list; the bootstrap pin of uv is put back
         # so the next re-sync can use it.
-        _run([python, "-m", "uv", "pip", "install", "--python", python, "--no-deps",
-              "--require-hashes", "-r", BOOTSTRAP_LOCK])
+        _run(
+            [
+                python,
+                "-m",
+                "uv",
+                "pip",
+                "install",
+                "--python",
+                python,
+                "--no-deps",
+                "--require-hashes",
+                "-r",
+                BOOTSTRAP_LOCK,
+            ]
+        )
     else:
         _say("uv could not be installed; falling back to pip (slower).")
-        _run([python, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes",
-              "--no-deps", "-r", LOCK])
+        _run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--require-hashes",
+                "--no-deps",
+                "-r",
+                LOCK,
+            ]
+        )
 
 
 def _make_project_importable(python: Path) -> None:
     """Put the repository on the environment's path (like an editable install, without a build)."""
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     Path(purelib, "crm_citic_zhengzhou.pth").write_text(f"{ROOT}\n", encoding="utf-8")
 
