@@ -1,0 +1,161 @@
+"""Command line of the study: ``python -m analysis <command>`` (or the ``crm-study`` script).
+
+Commands
+--------
+run
+    Run every notebook that is out of date and render the paper (Snakemake underneath: a rerun
+    with nothing changed does no work).
+dry-run
+    List what ``run`` would do, and why, without doing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from analysis import pipeline
+from analysis.config import (
+    DEFAULT_CONFIG,
+    REPO_ROOT,
+    ConfigError,
+    RunConfig,
+    check_inputs,
+    display_path,
+    load_config,
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Reproduce the CRM study of China CITIC Bank's Zhengzhou branch.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    for name, text in [
+        ("run", "run the out-of-date notebooks and render the paper"),
+        ("dry-run", "show what `run` would do, without doing it"),
+    ]:
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument(
+            "--config",
+            type=Path,
+            default=DEFAULT_CONFIG,
+            help="run configuration (default: config/config.yaml)",
+        )
+        cmd.add_argument("--output-dir", help="override the configuration's output_dir")
+        cmd.add_argument(
+            "--cores",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="parallel jobs (default: all cores)",
+        )
+        cmd.add_argument("--forceall", action="store_true", help="rerun every step")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> RunConfig:
+    config = load_config(args.config)
+    if args.output_dir:
+        from dataclasses import replace
+
+        config = replace(config, output_dir=args.output_dir)
+    check_inputs(config)
+    return config
+
+
+def snakemake_command(
+    config: RunConfig,
+    config_file: Path,
+    *,
+    cores: int,
+    dry_run: bool = False,
+    forceall: bool = False,
+) -> list[str]:
+    """The Snakemake invocation for a run of ``config``."""
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO_ROOT / "Snakefile"),
+        "--directory",
+        str(REPO_ROOT),
+        "--configfile",
+        str(config_file),
+        "--config",
+        f"output_dir={config.output_dir}",
+        "--cores",
+        str(cores),
+        "--rerun-incomplete",
+        "--quiet",
+        "progress",
+    ]
+    if dry_run:
+        command += ["--dry-run", "--quiet", "rules", "--reason"]
+    if forceall:
+        command.append("--forceall")
+    return command
+
+
+def _report_failure(config: RunConfig, since: float, status: int) -> None:
+    out = pipeline.output_paths(config)
+    messages = pipeline.error_messages(out, since=since) or [
+        f"The pipeline stopped with status {status}; Snakemake's messages above say where."
+    ]
+    removed = pipeline.remove_stale_products(out)
+    summary = "\n\n".join(messages)
+    if removed:
+        summary += (
+            "\n\nRemoved end products of an earlier run that would now be stale: "
+            + ", ".join(removed)
+            + "."
+        )
+    pipeline.mark_run(out, summary)
+    print(f"\nERROR: the study did not run to the end.\n\n{summary}\n", file=sys.stderr)
+
+
+def _report_success(config: RunConfig, seconds: float) -> None:
+    out = pipeline.output_paths(config)
+    pipeline.mark_run(out, None)
+    papers = ", ".join(display_path(out.paper(f)) for f in config.paper.formats)
+    print(
+        f"\nDone in {seconds:.1f} s. Paper: {papers}. Executed notebooks: "
+        f"{display_path(Path(out.root, 'notebooks'))}/. Results store: "
+        f"{display_path(out.results)}/.",
+        file=sys.stderr,
+    )
+
+
+def run(args: argparse.Namespace, *, dry_run: bool = False) -> int:
+    """Check the configuration and inputs, then run (or dry-run) the pipeline."""
+    config = _load(args)
+    start = time.time()
+    command = snakemake_command(
+        config, args.config, cores=args.cores, dry_run=dry_run, forceall=args.forceall
+    )
+    status = subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
+    if dry_run:
+        return status
+    if status != 0:
+        _report_failure(config, start, status)
+        return 1
+    _report_success(config, time.time() - start)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m analysis`` and ``crm-study``."""
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 2
+    try:
+        return run(args, dry_run=args.command == "dry-run")
+    except ConfigError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,261 @@
+"""What the Snakefile's rules call: output paths, notebook parameters and the in-process steps.
+
+The Snakefile stays declarative; everything with logic lives here, importable and tested.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analysis.config import REPO_ROOT, RunConfig, display_path, resolve
+
+PAPER_BASENAME = "crm-citic-zhengzhou"
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    """Every generated path of a run, under the configured output folder.
+
+    Paths are strings (as Snakemake wants them): relative to the repository root when the output
+    folder is inside it, absolute otherwise.
+    """
+
+    root: str
+    responses: str
+
+    def _join(self, *parts: str) -> str:
+        return str(Path(self.root, *parts))
+
+    @property
+    def synthetic_responses(self) -> str:
+        return self._join("data", "responses_synthetic.csv")
+
+    @property
+    def results(self) -> str:
+        return self._join("results")
+
+    @property
+    def values(self) -> str:
+        return self._join("results", "values.json")
+
+    @property
+    def provenance(self) -> str:
+        return self._join("results", "provenance.json")
+
+    @property
+    def render_info(self) -> str:
+        return self._join("paper", "render-info.json")
+
+    @property
+    def paper_dir(self) -> str:
+        return self._join("paper")
+
+    @property
+    def build_dir(self) -> str:
+        return self._join("build", "paper")
+
+    @property
+    def benchmarks(self) -> str:
+        return self._join("logs", "timings")
+
+    def paper(self, fmt: str) -> str:
+        return self._join("paper", f"{PAPER_BASENAME}.{fmt}")
+
+    def executed(self, name: str) -> str:
+        return self._join("notebooks", f"{name}.ipynb")
+
+    def fragment(self, name: str) -> str:
+        return self._join("results", "fragments", f"{name}.json")
+
+    def error_file(self, step: str) -> str:
+        return self._join("logs", f"{step}.error.txt")
+
+    def benchmark(self, step: str) -> str:
+        return self._join("logs", "timings", f"{step}.tsv")
+
+
+def _as_snakemake_path(path: str | Path) -> str:
+    path = resolve(path)
+    try:
+        return path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def output_paths(config: RunConfig) -> OutputPaths:
+    """The output paths of a run of ``config``."""
+    root = _as_snakemake_path(config.output_dir)
+    if config.uses_synthetic_responses:
+        responses = str(Path(root, "data", "responses_synthetic.csv"))
+    else:
+        responses = _as_snakemake_path(config.survey.responses)
+    return OutputPaths(root=root, responses=responses)
+
+
+def notebook_names(folder: str | Path = REPO_ROOT / "notebooks") -> list[str]:
+    """The pipeline's notebooks (``NN_name.ipynb``), in run order, without suffix."""
+    return sorted(p.stem for p in Path(folder).glob(NOTEBOOK_PATTERN))
+
+
+def package_sources() -> list[str]:
+    """The analysis package's source files: a change to any of them reruns the steps using them."""
+    return sorted(
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in (REPO_ROOT / "analysis").rglob("*")
+        if p.suffix in {".py", ".lua", ".typ"}
+    )
+
+
+def paper_sources() -> list[str]:
+    """Every file of the Quarto project in ``paper/``."""
+    return sorted(
+        p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "paper").rglob("*") if p.is_file()
+    )
+
+
+def notebook_parameters(config: RunConfig, name: str) -> str:
+    """The parameters for notebook ``name``: those it declares, from the run's configuration.
+
+    Only declared parameters are passed, so a change to a parameter reruns only the notebooks
+    that use it. Returned as JSON (for the shell command and Snakemake's change detection).
+    """
+    from analysis.notebooks import declared_parameters
+
+    out = output_paths(config)
+    available = {
+        "instrument_path": config.survey.instrument,
+        "population_path": config.survey.population,
+        "responses_path": out.responses,
+        "synthetic": config.uses_synthetic_responses,
+        "results_dir": out.results,
+        "seed": config.seed,
+    }
+    declared = declared_parameters(REPO_ROOT / "notebooks" / f"{name}.ipynb")
+    return json.dumps({k: available[k] for k in declared if k in available}, sort_keys=True)
+
+
+def run_step(
+    step: str, error_file: str, function: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    """Run one in-process pipeline step, writing its failure message to ``error_file``.
+
+    The error file is emptied on success, so the command line reports only this run's failures.
+    """
+    Path(error_file).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        result = function(*args, **kwargs)
+    except Exception as error:
+        Path(error_file).write_text(
+            f"Step '{step}' failed: {type(error).__name__}: {error}\n", encoding="utf-8"
+        )
+        raise
+    Path(error_file).write_text("", encoding="utf-8")
+    return result
+
+
+def make_synthetic_responses(
+    instrument: str, population: str, out: str, *, n: int, seed: int
+) -> Path:
+    """Draw the synthetic sample (see :mod:`analysis.synthetic`)."""
+    from analysis.synthetic import write_synthetic_responses
+
+    return write_synthetic_responses(instrument, population, out, n=n, seed=seed)
+
+
+def collect_results(results_dir: str) -> Path:
+    """Merge the notebooks' store fragments into ``values.json``."""
+    from analysis.store import collect
+
+    return collect(results_dir)
+
+
+def render(out: OutputPaths, *, formats: list[str], renderer: str) -> dict[str, Any]:
+    """Render the paper from ``paper/`` with the run's results."""
+    from analysis.render import render_paper
+
+    return render_paper(
+        REPO_ROOT / "paper",
+        out.results,
+        out.paper_dir,
+        build_dir=out.build_dir,
+        formats=tuple(formats),
+        renderer=renderer,
+        basename=PAPER_BASENAME,
+    )
+
+
+def input_files(config: RunConfig) -> list[Path]:
+    """Every input a run reads: configuration, instrument, data, notebooks, paper, lock."""
+    files = [
+        resolve(config.survey.instrument),
+        resolve(config.survey.population),
+        REPO_ROOT / "requirements.lock",
+    ]
+    if not config.uses_synthetic_responses:
+        files.append(resolve(config.survey.responses))
+    files += sorted((REPO_ROOT / "notebooks").glob(NOTEBOOK_PATTERN))
+    files += [REPO_ROOT / p for p in paper_sources()]
+    files += [REPO_ROOT / p for p in package_sources()]
+    return files
+
+
+def record_provenance(config: RunConfig, out: OutputPaths) -> Path:
+    """Write ``provenance.json``: what made this run's results, and how long each step took."""
+    from analysis.provenance import build_provenance, read_benchmark_timings, write_provenance
+
+    renderer = json.loads(Path(out.render_info).read_text(encoding="utf-8"))
+    provenance = build_provenance(
+        repo_root=REPO_ROOT,
+        config=config.as_dict(),
+        input_files=input_files(config),
+        seeds={"run": config.seed},
+        timings=read_benchmark_timings(out.benchmarks),
+        renderer=renderer,
+    )
+    return write_provenance(out.provenance, provenance)
+
+
+def error_messages(out: OutputPaths, *, since: float) -> list[str]:
+    """Failure messages that steps of the current run wrote (files modified after ``since``)."""
+    logs = Path(out.root, "logs")
+    messages = []
+    for path in sorted(logs.glob("*.error.txt")) if logs.is_dir() else []:
+        text = path.read_text(encoding="utf-8").strip()
+        if text and path.stat().st_mtime >= since:
+            messages.append(text)
+    return messages
+
+
+def remove_stale_products(out: OutputPaths) -> list[str]:
+    """After a failed run, remove the end products that would no longer match their inputs.
+
+    The merged values, the paper and the provenance are built from every notebook; when a step
+    fails, the copies from an earlier run would look complete but be stale.
+    """
+    removed = []
+    candidates = [
+        Path(out.values),
+        Path(out.provenance),
+        Path(out.render_info),
+        *Path(out.paper_dir).glob(f"{PAPER_BASENAME}.*"),
+    ]
+    for path in candidates:
+        if path.exists():
+            path.unlink()
+            removed.append(display_path(path))
+    return removed
+
+
+def mark_run(out: OutputPaths, failure: str | None) -> None:
+    """Leave ``RUN_FAILED.txt`` in the output folder while the last run failed."""
+    marker = Path(out.root, "RUN_FAILED.txt")
+    if failure is None:
+        marker.unlink(missing_ok=True)
+        return
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(failure + "\n", encoding="utf-8")

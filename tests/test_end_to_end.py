@@ -1,0 +1,168 @@
+"""The whole pipeline, from a clean output folder to the rendered paper, as a user runs it.
+
+One full run is shared by the tests of this module (it takes the better part of a minute); the
+determinism test makes a second, independent run and compares the two byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis.config import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def run_study(
+    output_dir: Path, *args: str, config: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "run",
+        "--output-dir",
+        str(output_dir),
+        "--cores",
+        "2",
+        *args,
+    ]
+    if config is not None:
+        command += ["--config", str(config)]
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run1")
+    result = run_study(out)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return out
+
+
+def _values(out: Path) -> dict[str, dict]:
+    return json.loads((out / "results" / "values.json").read_text(encoding="utf-8"))
+
+
+def test_run_leaves_paper_notebooks_store_and_provenance(first_run: Path):
+    for fmt in ("html", "pdf", "docx"):
+        assert (first_run / "paper" / f"crm-citic-zhengzhou.{fmt}").stat().st_size > 1000
+    assert (first_run / "notebooks" / "01_sample_profile.ipynb").exists()
+    assert (first_run / "results" / "tables" / "sample_profile.csv").exists()
+    assert (first_run / "results" / "figures" / "sample_bank_type.png").exists()
+    provenance = json.loads((first_run / "results" / "provenance.json").read_text("utf-8"))
+    assert (
+        provenance["seeds"]["run"]
+        == yaml.safe_load((REPO_ROOT / "config" / "config.yaml").read_text("utf-8"))["seed"]
+    )
+    assert provenance["renderer"]["renderer"] in {"offline", "quarto"}
+    assert "survey/instrument.yaml" in provenance["inputs"]
+    assert not (first_run / "RUN_FAILED.txt").exists()
+
+
+def test_every_var_in_the_paper_exists_in_the_store_with_a_source(first_run: Path):
+    import re
+
+    values = _values(first_run)
+    used = set()
+    for qmd in (REPO_ROOT / "paper").rglob("*.qmd"):
+        used |= set(re.findall(r"\{\{<\s*var\s+([a-z0-9_]+)\s*>\}\}", qmd.read_text("utf-8")))
+    assert used, "the paper uses no store values"
+    assert used <= set(values), f"keys missing from the store: {sorted(used - set(values))}"
+    assert all(values[k]["source"] for k in used)
+
+
+def test_rendered_html_shows_the_numbers_the_store_holds(first_run: Path):
+    html = (first_run / "paper" / "crm-citic-zhengzhou.html").read_text(encoding="utf-8")
+    values = _values(first_run)
+    for key in ("sample_n", "sample_pct_citic", "sample_pct_female", "data_kind"):
+        assert values[key]["text"] in html, key
+    assert "客户关系管理" in html
+    table = (first_run / "results" / "tables" / "sample_profile.csv").read_text("utf-8")
+    assert str(values["sample_n_citic"]["value"]) in table
+
+
+def test_pdf_and_docx_show_the_numbers(first_run: Path):
+    from pypdf import PdfReader
+
+    values = _values(first_run)
+    pdf_text = "".join(
+        p.extract_text() for p in PdfReader(first_run / "paper" / "crm-citic-zhengzhou.pdf").pages
+    )
+    with zipfile.ZipFile(first_run / "paper" / "crm-citic-zhengzhou.docx") as docx:
+        docx_text = docx.read("word/document.xml").decode("utf-8")
+    for key in ("sample_n", "sample_pct_citic", "sample_pct_foreign"):
+        assert values[key]["text"] in pdf_text, f"{key} missing from the PDF"
+        assert values[key]["text"] in docx_text, f"{key} missing from the DOCX"
+
+
+def test_second_run_does_no_work(first_run: Path):
+    executed = first_run / "notebooks" / "01_sample_profile.ipynb"
+    before = executed.stat().st_mtime_ns
+    result = run_study(first_run)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Nothing to be done" in result.stderr + result.stdout
+    assert executed.stat().st_mtime_ns == before
+
+
+def test_two_runs_are_byte_identical(first_run: Path, tmp_path: Path):
+    second = tmp_path / "run2"
+    result = run_study(second)
+    assert result.returncode == 0, result.stderr[-4000:]
+    compared = ["results/values.json", "paper/crm-citic-zhengzhou.pdf"]
+    compared += [
+        p.relative_to(first_run).as_posix() for p in (first_run / "results").glob("tables/*")
+    ]
+    compared += [
+        p.relative_to(first_run).as_posix() for p in (first_run / "results").glob("figures/*.png")
+    ]
+    for rel in compared:
+        assert (first_run / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+def _config_with(tmp_path: Path, **survey: str) -> Path:
+    raw = yaml.safe_load((REPO_ROOT / "config" / "config.yaml").read_text("utf-8"))
+    raw["survey"].update(survey)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_missing_data_file_is_named_with_the_fix(tmp_path: Path):
+    config = _config_with(tmp_path, responses=str(tmp_path / "absent.csv"))
+    result = run_study(tmp_path / "out", config=config)
+    assert result.returncode != 0
+    assert "absent.csv" in result.stderr and "survey.responses" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists(), "nothing is written when the inputs are wrong"
+
+
+def test_unknown_config_key_is_named(tmp_path: Path):
+    config = _config_with(tmp_path, sample_size="400")
+    result = run_study(tmp_path / "out", config=config)
+    assert result.returncode != 0
+    assert "['sample_size']" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(first_run: Path, tmp_path: Path):
+    bad = tmp_path / "responses.csv"
+    bad.write_text("respondent_id,gender,age_band,bank_type\n1,1,2,9\n", encoding="utf-8")
+    out = tmp_path / "out"
+    shutil.copytree(first_run, out)  # an earlier, complete run whose end products become stale
+    result = run_study(out, config=_config_with(tmp_path, responses=str(bad)))
+    assert result.returncode != 0
+    assert "Notebook notebooks/01_sample_profile.ipynb failed in cell" in result.stderr
+    assert (out / "notebooks" / "failed" / "01_sample_profile.ipynb").exists()
+    assert not (out / "notebooks" / "01_sample_profile.ipynb").exists()
+    assert not (out / "results" / "values.json").exists()
+    assert not list((out / "paper").glob("crm-citic-zhengzhou.*"))
+    assert not (out / "results" / "provenance.json").exists()
+    assert "failed in cell" in (out / "RUN_FAILED.txt").read_text("utf-8")
