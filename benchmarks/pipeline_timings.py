@@ -1,0 +1,87 @@
+"""Time the pipeline as a user runs it: a cold run, a no-op rerun and a one-notebook change.
+
+    python3 reproduce.py setup && .venv/bin/python benchmarks/pipeline_timings.py
+
+All runs use a fresh temporary output folder and the warm environment, in one session, so the
+figures are comparable with each other; the ratios are the point, not the seconds. Results are
+written to ``benchmarks/results.md``. No test asserts on time.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "01_sample_profile.ipynb"
+
+
+def timed(command: list[str]) -> float:
+    """Seconds one command takes; raises if it fails."""
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def machine() -> str:
+    """One line describing the machine."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            ln.split(":", 1)[1].strip()
+            for ln in cpuinfo.read_text().splitlines()
+            if ln.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        memory = f", {kib / 2**20:.0f} GiB memory"
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main() -> int:
+    out = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    run = [sys.executable, "-m", "analysis", "run", "--output-dir", str(out)]
+    full_command = [sys.executable, str(ROOT / "reproduce.py"), "run", "--output-dir", str(out)]
+    cold = timed(run)
+    noop = timed(run)
+    noop_full = timed(full_command)
+    os.utime(NOTEBOOK)  # a change to one notebook: it, and what depends on it, reruns
+    one = timed(run)
+    rows = [
+        ("cold run (fresh output folder, warm environment)", cold),
+        ("no-op rerun (`python -m analysis run`)", noop),
+        ("no-op rerun of the README's first command (`python3 reproduce.py`)", noop_full),
+        ("one notebook changed (01_sample_profile)", one),
+    ]
+    lines = [
+        "# Pipeline timings",
+        "",
+        f"Measured by `benchmarks/pipeline_timings.py` on {time.strftime('%Y-%m-%d')} in one "
+        "session.",
+        f"Machine: {machine()}.",
+        "",
+        "| run | seconds | ratio to cold run |",
+        "|---|---:|---:|",
+        *[f"| {name} | {s:.2f} | {s / cold:.3f} |" for name, s in rows],
+        "",
+    ]
+    text = "\n".join(lines)
+    (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
