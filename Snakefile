@@ -14,6 +14,7 @@ RUN = config_from_mapping(config, source="the Snakemake configuration")
 OUT = pipeline.output_paths(RUN)
 NOTEBOOKS = pipeline.notebook_names()
 CODE = pipeline.package_sources()
+RENDER_CODE = pipeline.package_sources("render")
 PYTHON = sys.executable  # the environment the pipeline runs in, not whatever is first on PATH
 
 
@@ -87,7 +88,7 @@ rule paper:
     input:
         values=OUT.values,
         sources=pipeline.paper_sources(),
-        code=CODE,
+        code=RENDER_CODE,
     output:
         documents=[OUT.paper(fmt) for fmt in RUN.paper.formats],
         info=OUT.render_info,

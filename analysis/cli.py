@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from analysis import pipeline
@@ -61,9 +62,8 @@ def _parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace) -> RunConfig:
     config = load_config(args.config)
     if args.output_dir:
-        from dataclasses import replace
-
-        config = replace(config, output_dir=args.output_dir)
+        # Relative to where the user typed the command, like any other path argument.
+        config = replace(config, output_dir=str(Path(args.output_dir).resolve()))
     check_inputs(config)
     return config
 
@@ -93,10 +93,10 @@ def snakemake_command(
         str(cores),
         "--rerun-incomplete",
         "--quiet",
-        "progress",
+        "host",
     ]
     if dry_run:
-        command += ["--dry-run", "--quiet", "rules", "--reason"]
+        command.append("--dry-run")
     if forceall:
         command.append("--forceall")
     return command
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace, *, dry_run: bool = False) -> int:
     config = _load(args)
     start = time.time()
     command = snakemake_command(
-        config, args.config, cores=args.cores, dry_run=dry_run, forceall=args.forceall
+        config, args.config.resolve(), cores=args.cores, dry_run=dry_run, forceall=args.forceall
     )
     status = subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
     if dry_run:

@@ -102,13 +102,32 @@ def notebook_names(folder: str | Path = REPO_ROOT / "notebooks") -> list[str]:
     return sorted(p.stem for p in Path(folder).glob(NOTEBOOK_PATTERN))
 
 
-def package_sources() -> list[str]:
-    """The analysis package's source files: a change to any of them reruns the steps using them."""
-    return sorted(
-        p.relative_to(REPO_ROOT).as_posix()
-        for p in (REPO_ROOT / "analysis").rglob("*")
-        if p.suffix in {".py", ".lua", ".typ"}
-    )
+# Modules that run the pipeline or talk to the user but compute no result: editing them must not
+# rerun the analyses. The renderer's files are inputs of the paper step only.
+_ORCHESTRATION = frozenset({"__main__.py", "cli.py", "environment.py", "pipeline.py"})
+_RENDERING = frozenset({"render.py", "crossref.lua"})
+
+
+def package_sources(part: str = "analysis") -> list[str]:
+    """Source files of the package that a step's results depend on.
+
+    Parameters
+    ----------
+    part : {"analysis", "render"}
+        ``"analysis"``: every module that computes, stores or executes results (inputs of the data,
+        notebook and results steps); ``"render"``: the renderer (an input of the paper step).
+        A change to any listed file reruns the steps that list it.
+    """
+    if part not in {"analysis", "render"}:
+        raise ValueError(
+            f"The 'part' parameter of package_sources must be 'analysis' or 'render'. Got {part!r}."
+        )
+    files = [p for p in (REPO_ROOT / "analysis").rglob("*") if p.suffix in {".py", ".lua"}]
+    if part == "render":
+        chosen = [p for p in files if p.name in _RENDERING]
+    else:
+        chosen = [p for p in files if p.name not in _ORCHESTRATION | _RENDERING]
+    return sorted(p.relative_to(REPO_ROOT).as_posix() for p in chosen)
 
 
 def paper_sources() -> list[str]:
@@ -200,7 +219,7 @@ def input_files(config: RunConfig) -> list[Path]:
         files.append(resolve(config.survey.responses))
     files += sorted((REPO_ROOT / "notebooks").glob(NOTEBOOK_PATTERN))
     files += [REPO_ROOT / p for p in paper_sources()]
-    files += [REPO_ROOT / p for p in package_sources()]
+    files += [REPO_ROOT / p for p in package_sources() + package_sources("render")]
     return files
 
 

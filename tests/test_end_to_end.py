@@ -7,6 +7,7 @@ determinism test makes a second, independent run and compares the two byte for b
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -69,8 +70,6 @@ def test_run_leaves_paper_notebooks_store_and_provenance(first_run: Path):
 
 
 def test_every_var_in_the_paper_exists_in_the_store_with_a_source(first_run: Path):
-    import re
-
     values = _values(first_run)
     used = set()
     for qmd in (REPO_ROOT / "paper").rglob("*.qmd"):
@@ -166,3 +165,24 @@ def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(first_run: Path
     assert not list((out / "paper").glob("crm-citic-zhengzhou.*"))
     assert not (out / "results" / "provenance.json").exists()
     assert "failed in cell" in (out / "RUN_FAILED.txt").read_text("utf-8")
+
+
+def test_changed_paper_parameter_reruns_only_the_paper(first_run: Path, tmp_path: Path):
+    raw = yaml.safe_load((REPO_ROOT / "config" / "config.yaml").read_text("utf-8"))
+    raw["paper"]["formats"] = ["html", "pdf"]
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "dry-run",
+        "--output-dir",
+        str(first_run),
+        "--config",
+        str(config),
+    ]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-4000:]
+    planned = set(re.findall(r"^rule (\w+):", result.stdout + result.stderr, flags=re.M))
+    assert planned == {"paper", "provenance", "all"}, planned
