@@ -2,9 +2,13 @@
 #
 # Run it through the command line (`python3 reproduce.py`, or `python -m analysis run`), which
 # checks the configuration first and reports failures in one paragraph. Direct use also works:
-#     snakemake --cores 2 --configfile config/config.yaml
+#     .venv/bin/snakemake --cores 2 --configfile config/config.yaml
 # Every parameter comes from the configuration (config/config.yaml); see docs/architecture.md.
+# Each step is a shell rule running `python -m analysis.steps STEP` (analysis/steps.py): a shell
+# rule starts in a fraction of the ~2 s Snakemake needs to start an in-process `run:` rule.
 
+import json
+import shlex
 import sys
 
 from analysis import pipeline
@@ -15,7 +19,8 @@ OUT = pipeline.output_paths(RUN)
 NOTEBOOKS = pipeline.notebook_names()
 CODE = pipeline.package_sources()
 RENDER_CODE = pipeline.package_sources("render")
-PYTHON = sys.executable  # the environment the pipeline runs in, not whatever is first on PATH
+# The environment the pipeline runs in, not whatever python is first on PATH.
+STEP = f"{shlex.quote(sys.executable)} -m analysis.steps --error-file"
 
 
 rule all:
@@ -38,11 +43,9 @@ rule survey_data:
         OUT.error_file("survey_data"),
     benchmark:
         OUT.benchmark("survey_data")
-    run:
-        pipeline.run_step(
-            "survey_data", log[0], pipeline.make_synthetic_responses,
-            input.instrument, input.population, output[0], n=params.n, seed=params.seed,
-        )
+    shell:
+        "{STEP} {log:q} survey_data --instrument {input.instrument:q} "
+        "--population {input.population:q} --out {output:q} --n {params.n} --seed {params.seed}"
 
 
 rule notebook:
@@ -64,8 +67,8 @@ rule notebook:
     wildcard_constraints:
         name=r"\d\d_[a-z0-9_]+",
     shell:
-        "{PYTHON:q} -m analysis.notebooks {input.notebook:q} {output.executed:q} "
-        "--parameters {params.parameters:q} --error-file {log:q}"
+        "{STEP} {log:q} notebook {input.notebook:q} {output.executed:q} "
+        "--parameters {params.parameters:q}"
 
 
 rule results:
@@ -75,12 +78,14 @@ rule results:
         code=CODE,
     output:
         values=OUT.values,
+    params:
+        results=OUT.results,
     log:
         OUT.error_file("results"),
     benchmark:
         OUT.benchmark("results")
-    run:
-        pipeline.run_step("results", log[0], pipeline.collect_results, OUT.results)
+    shell:
+        "{STEP} {log:q} results --results-dir {params.results:q}"
 
 
 rule paper:
@@ -93,17 +98,16 @@ rule paper:
         documents=[OUT.paper(fmt) for fmt in RUN.paper.formats],
         info=OUT.render_info,
     params:
+        root=OUT.root,
         renderer=RUN.paper.renderer,
-        formats=list(RUN.paper.formats),
+        formats=",".join(RUN.paper.formats),
     log:
         OUT.error_file("paper"),
     benchmark:
         OUT.benchmark("paper")
-    run:
-        pipeline.run_step(
-            "paper", log[0], pipeline.render, OUT, formats=params.formats,
-            renderer=params.renderer,
-        )
+    shell:
+        "{STEP} {log:q} paper --output-dir {params.root:q} --formats {params.formats} "
+        "--renderer {params.renderer}"
 
 
 rule provenance:
@@ -115,8 +119,8 @@ rule provenance:
     output:
         OUT.provenance,
     params:
-        config=RUN.as_dict(),
+        config=json.dumps(RUN.as_dict(), sort_keys=True),
     log:
         OUT.error_file("provenance"),
-    run:
-        pipeline.run_step("provenance", log[0], pipeline.record_provenance, RUN, OUT)
+    shell:
+        "{STEP} {log:q} provenance --config-json {params.config:q}"

@@ -8,11 +8,9 @@ where the copy is.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -153,28 +151,3 @@ def execute_notebook(
     os.replace(partial, executed)
     kept.unlink(missing_ok=True)
     return executed
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Pipeline entry: ``python -m analysis.notebooks NB OUT --parameters JSON``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebook", type=Path)
-    parser.add_argument("executed", type=Path)
-    parser.add_argument("--parameters", default="{}", help="JSON object of parameter values")
-    parser.add_argument("--error-file", type=Path, help="also write a failure message here")
-    args = parser.parse_args(argv)
-    try:
-        execute_notebook(args.notebook, args.executed, parameters=json.loads(args.parameters))
-    except NotebookFailed as failure:
-        print(f"ERROR: {failure}", file=sys.stderr)
-        if args.error_file:
-            args.error_file.parent.mkdir(parents=True, exist_ok=True)
-            args.error_file.write_text(f"{failure}\n", encoding="utf-8")
-        return 1
-    if args.error_file:
-        args.error_file.unlink(missing_ok=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

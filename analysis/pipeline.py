@@ -6,7 +6,6 @@ The Snakefile stays declarative; everything with logic lives here, importable an
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,25 +155,6 @@ def notebook_parameters(config: RunConfig, name: str) -> str:
     }
     declared = declared_parameters(REPO_ROOT / "notebooks" / f"{name}.ipynb")
     return json.dumps({k: available[k] for k in declared if k in available}, sort_keys=True)
-
-
-def run_step(
-    step: str, error_file: str, function: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Any:
-    """Run one in-process pipeline step, writing its failure message to ``error_file``.
-
-    The error file is emptied on success, so the command line reports only this run's failures.
-    """
-    Path(error_file).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        result = function(*args, **kwargs)
-    except Exception as error:
-        Path(error_file).write_text(
-            f"Step '{step}' failed: {type(error).__name__}: {error}\n", encoding="utf-8"
-        )
-        raise
-    Path(error_file).write_text("", encoding="utf-8")
-    return result
 
 
 def make_synthetic_responses(

@@ -9,6 +9,7 @@ written to ``benchmarks/results.md``. No test asserts on time.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -26,6 +27,23 @@ def timed(command: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+def timed_after_notebook_edit(command: list[str]) -> float:
+    """Seconds ``command`` takes after a real edit of one notebook (restored afterwards).
+
+    Touching the file is not enough: Snakemake compares content checksums, not only times.
+    """
+    original = NOTEBOOK.read_bytes()
+    notebook = json.loads(original)
+    notebook["metadata"]["benchmark_edit"] = time.time()
+    try:
+        NOTEBOOK.write_text(
+            json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        return timed(command)
+    finally:
+        NOTEBOOK.write_bytes(original)
 
 
 def machine() -> str:
@@ -57,8 +75,7 @@ def main() -> int:
     cold = timed(run)
     noop = timed(run)
     noop_full = timed(full_command)
-    os.utime(NOTEBOOK)  # a change to one notebook: it, and what depends on it, reruns
-    one = timed(run)
+    one = timed_after_notebook_edit(run)
     rows = [
         ("cold run (fresh output folder, warm environment)", cold),
         ("no-op rerun (`python -m analysis run`)", noop),
