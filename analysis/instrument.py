@@ -133,6 +133,11 @@ class Instrument:
     profile: tuple[Variable, ...]
 
     @property
+    def variables(self) -> tuple[Variable, ...]:
+        """Every variable of the questionnaire (one column of the responses each), in order."""
+        return self.profile
+
+    @property
     def profile_codes(self) -> tuple[str, ...]:
         """Codes (column names) of the profile variables, in questionnaire order."""
         return tuple(variable.code for variable in self.profile)
