@@ -232,7 +232,9 @@ def test_table_for_paper_labels_variables_and_keeps_missing_rows(instrument, sam
     profile = sample_profile(sample, instrument)
     table = profile_table_for_paper(profile, variable_labels=instrument.variable_labels("en"))
     assert list(table.columns) == ["Variable", "Category", "n", "%"]
-    assert table["Variable"].unique().tolist() == ["Gender", "Age", "Main bank"]
+    labels = instrument.variable_labels("en")
+    assert table["Variable"].unique().tolist() == [labels[c] for c in instrument.profile_codes]
+    assert table["Variable"].unique().tolist()[:3] == ["Gender", "Age", "Education"]
     assert table["Category"].tolist() == profile["label"].tolist()
     assert "Missing" in table["Category"].tolist()
     np.testing.assert_array_equal(table["%"].to_numpy(), profile["percent"].to_numpy())
