@@ -1,28 +1,33 @@
-"""Reading survey responses and checking them against the instrument.
+"""Reading survey responses: the one entry point the notebooks use.
 
-The raw file is only ever read, never written. Missing codes declared in the instrument, and empty
-cells, become ``pd.NA``; any other value that is not a declared answer code is an error that names
-the file, the column, the rows and the fix.
+:func:`read_responses` runs the three layers in order:
+
+1. ingest (:func:`analysis.ingest.read_response_file`): the file's format and encoding, which
+   column is which variable, answers given as labels turned into codes;
+2. the privacy guard (:func:`analysis.privacy.check_no_identifiers`): a file holding names,
+   mobile numbers, identity card numbers and the like stops here, whatever its columns;
+3. the checks of the codes (:func:`check_codes`, until ``analysis.validation`` takes over):
+   every code must be declared, and declared missing codes become ``pd.NA``.
+
+The raw file is only ever read, never written. ``docs/response-files.md`` describes accepted
+files and every message.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from analysis.config import display_path
-from analysis.instrument import Instrument, Variable
+from analysis.ingest import ROWS_SHOWN, IngestResult, ResponsesError, read_response_file
+from analysis.privacy import check_no_identifiers
 
-#: How many offending rows an error message lists per column.
-ROWS_SHOWN = 5
+__all__ = ["ResponsesError", "check_codes", "read_responses", "required_now"]
 
-_INTEGER = re.compile(r"\s*[+-]?\d+(\.0*)?\s*\Z")
-
-
-class ResponsesError(ValueError):
-    """A responses file that does not match the instrument; the message names the fix."""
+#: Roles of the variables a responses file must have for now (see :func:`required_now`).
+REQUIRED_ROLES = ("profile", "meta")
 
 
 def _check_file(path: Path) -> None:
@@ -33,104 +38,136 @@ def _check_file(path: Path) -> None:
         )
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        return pd.read_csv(
-            path,
-            encoding="utf-8-sig",
-            dtype=dict.fromkeys(columns, str),
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except UnicodeDecodeError as error:
-        raise ResponsesError(
-            f"The responses file {display_path(path)} is not UTF-8 text ({error.reason} at byte "
-            f"{error.start}). Save it as UTF-8 (in Excel: 'CSV UTF-8'; Chinese Windows often "
-            "saves CSV as GBK)."
-        ) from error
-    except pd.errors.EmptyDataError as error:
-        raise ResponsesError(
-            f"The responses file {display_path(path)} is empty. It needs a header row naming "
-            "the columns, then one row per respondent."
-        ) from error
+def required_now(instrument: Any) -> list[str]:
+    """Codes of the variables :func:`read_responses` requires: the required profile and
+    metadata columns.
+
+    Other variables (the Likert items, the filter, the attention check) are read when the file
+    has them and are all-missing otherwise, because the synthetic sample does not draw them yet.
+    Once it does, every variable the instrument marks ``required`` will be required.
+    """
+    return [
+        variable.code
+        for variable in instrument.variables
+        if getattr(variable, "required", True)
+        and getattr(variable, "role", "profile") in REQUIRED_ROLES
+    ]
 
 
-def _check_columns(frame: pd.DataFrame, path: Path, instrument: Instrument) -> None:
-    missing = [code for code in instrument.profile_codes if code not in frame.columns]
-    if missing:
-        raise ResponsesError(
-            f"The responses file {display_path(path)} lacks the column(s) {missing} of the "
-            f"instrument {display_path(instrument.path)}. Add them (one column per variable, "
-            "named by its code; leave cells empty for item nonresponse), or point "
-            "survey.responses in config/config.yaml to the right file."
-        )
+def _header(result: IngestResult, variable: Any) -> str:
+    """The header of a variable's column in the file (its question's, for split choices)."""
+    headers = {code: header for header, code in result.column_map.items()}
+    group = getattr(variable, "group", None)
+    return headers.get(variable.code) or headers.get(group) or variable.code
 
 
-def _as_code(text: object) -> int | None:
-    """The integer a cell holds ("2", " 2 ", "2.0"), or None if it holds no integer."""
-    if isinstance(text, str) and _INTEGER.match(text):
-        return int(float(text))
-    return None
+def _named(header: str, code: str) -> str:
+    return repr(header) if header == code else f"{header!r} (variable {code!r})"
 
 
-def _problem(column: pd.Series, variable: Variable, path: Path, instrument: Instrument) -> str:
-    """The message for a column's undeclared values, or "" if it has none."""
+def _problem(result: IngestResult, variable: Any, header: str, instrument: Any) -> str:
+    """The message for a column's undeclared codes, or "" if it has none."""
+    codes = result.data[variable.code]
     allowed = set(variable.codes) | set(variable.missing_codes)
-    present = column.dropna()
-    bad = present[[_as_code(value) not in allowed for value in present]]
+    bad = codes[codes.notna() & ~codes.isin(allowed)]
     if bad.empty:
         return ""
-    # Data row i (0-based) is line i + 2 of the file: line 1 is the header.
-    shown = ", ".join(f"row {i + 2}: {value!r}" for i, value in bad.head(ROWS_SHOWN).items())
+    unit = result.source.row_unit
+    shown = ", ".join(
+        f"{unit} {result.file_rows[i]}: {value}" for i, value in bad.head(ROWS_SHOWN).items()
+    )
     more = f" and {len(bad) - ROWS_SHOWN} more" if len(bad) > ROWS_SHOWN else ""
+    counted = "cases numbered as in SPSS" if unit == "case" else "rows numbered as in the file"
     return (
-        f"Column {variable.code!r} of {display_path(path)} holds {len(bad)} value(s) that are "
-        f"neither answer codes {list(variable.codes)} nor missing codes "
-        f"{list(variable.missing_codes)}: {shown}{more} (rows counted as in the file, the "
-        "header being row 1). Correct them, leave the cells empty for item nonresponse, or "
-        f"declare the value under 'values' or 'missing_codes' of {variable.code!r} in "
-        f"{display_path(instrument.path)}."
+        f"Column {_named(header, variable.code)} of {display_path(result.source.path)} holds "
+        f"{len(bad)} value(s) that are neither answer codes "
+        f"{list(variable.codes)} nor missing codes "
+        f"{list(variable.missing_codes)}: {shown}{more} ({counted}, header rows counted). "
+        "Correct them, leave the cells empty for item nonresponse, or declare the value under "
+        f"'values' or 'missing_codes' of {variable.code!r} in {display_path(instrument.path)}."
     )
 
 
-def _codes(column: pd.Series, variable: Variable) -> pd.Series:
-    codes = pd.Series([_as_code(value) for value in column], index=column.index, dtype="Int64")
-    return codes.mask(codes.isin(variable.missing_codes)).rename(column.name)
+def check_codes(result: IngestResult, instrument: Any) -> pd.DataFrame:
+    """Check every coded column of ingested responses and make declared missing codes NA.
+
+    Stands in for ``analysis.validation.validate_responses`` until that exists; it checks only
+    that every code is an answer code or a declared missing code of its variable.
+
+    Parameters
+    ----------
+    result : IngestResult
+        What :func:`analysis.ingest.read_response_file` returned.
+    instrument : Instrument
+        The questionnaire the file was read against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result.data`` with the declared missing codes of each variable as ``pd.NA``.
+
+    Raises
+    ------
+    ResponsesError
+        If a column holds a code that is neither an answer code nor a declared missing code
+        (such as an undeclared -99); the message names the column, the first rows as numbered
+        in the file and their values, the count and the fix. Every such column is reported.
+    """
+    coded = [
+        variable
+        for variable in instrument.variables
+        if variable.code in result.data.columns and str(result.data[variable.code].dtype) == "Int64"
+    ]
+    problems = [
+        _problem(result, variable, _header(result, variable), instrument) for variable in coded
+    ]
+    problems = [problem for problem in problems if problem]
+    if problems:
+        raise ResponsesError("\n".join(problems))
+    data = result.data.copy()
+    for variable in coded:
+        column = data[variable.code]
+        data[variable.code] = column.mask(column.isin(variable.missing_codes))
+    return data
 
 
-def read_responses(path: str | Path, instrument: Instrument) -> pd.DataFrame:
-    """Read a responses file (CSV) and check it against the instrument.
+def read_responses(path: str | Path, instrument: Any) -> pd.DataFrame:
+    """Read a responses file, stop at identifiers, check the codes against the instrument.
 
-    The file is UTF-8 (with or without a byte-order mark), comma-separated, with a header row,
-    one row per respondent and one column per instrument variable, named by its code; other
-    columns (a respondent id, timestamps) are kept as they are. A profile variable's cells must
-    hold a declared answer code or missing code (whole numbers; ``2.0`` is read as 2), or be
-    empty. The file is never modified.
+    Accepted files (``docs/response-files.md``): CSV/TXT in UTF-8 or GBK, Excel ``.xlsx`` or
+    SPSS ``.sav``, as exported by survey platforms (问卷星, 腾讯问卷) or written by hand: one
+    row per respondent, columns headed by the variable's code or its question text, answers as
+    codes or as labels (Chinese or English). The file is never modified.
 
-    Missing data: empty cells and the instrument's missing codes become ``pd.NA``.
+    Missing data: empty cells, platform skip markers (``(跳过)``, ``(空)``) and each variable's
+    declared missing codes become ``pd.NA``.
 
     Parameters
     ----------
     path : str or Path
-        The CSV file.
+        The responses file.
     instrument : Instrument
         The questionnaire (see :func:`analysis.instrument.load_instrument`).
 
     Returns
     -------
     pandas.DataFrame
-        The file's columns in its order; profile variables as nullable ``Int64`` answer codes.
+        One column per instrument variable, in questionnaire order: answer codes as nullable
+        ``Int64``, the respondent id as ``string``, the completion time as ``Float64`` seconds.
+        Variables the file lacks (for now only profile and metadata columns are required, see
+        :func:`required_now`) are all ``pd.NA``. Columns that match no variable are left out.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist (the message names the configuration key to fix).
     ResponsesError
-        If the file is not UTF-8, is empty, lacks a profile column (the message names the
-        columns and the file), or a profile column holds an undeclared value (the message names
-        the column, the first offending rows as numbered in the file, counting the header as
-        row 1 and assuming no blank lines or line breaks inside cells, their values and the fix).
-        Every offending column is reported at once.
+        If the file cannot be read against the instrument (format, encoding, a missing
+        column, a value that is neither a code nor a label), or holds undeclared codes; see
+        :func:`analysis.ingest.read_response_file` and :func:`check_codes`.
+    analysis.privacy.IdentifierError
+        If any column holds direct identifiers (names, mobile numbers, ID card numbers, email
+        addresses, bank card numbers, IP addresses); the message names the columns, not values.
 
     Examples
     --------
@@ -148,15 +185,6 @@ def read_responses(path: str | Path, instrument: Instrument) -> pd.DataFrame:
     """
     path = Path(path)
     _check_file(path)
-    frame = _read_csv(path, instrument.profile_codes)
-    _check_columns(frame, path, instrument)
-    problems = [
-        _problem(frame[variable.code], variable, path, instrument)
-        for variable in instrument.profile
-    ]
-    problems = [problem for problem in problems if problem]
-    if problems:
-        raise ResponsesError("\n".join(problems))
-    for variable in instrument.profile:
-        frame[variable.code] = _codes(frame[variable.code], variable)
-    return frame
+    result = read_response_file(path, instrument, required=required_now(instrument))
+    check_no_identifiers(result.table, path=path, labels=result.source.column_labels)
+    return check_codes(result, instrument)
