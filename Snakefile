@@ -71,6 +71,34 @@ rule notebook:
         "--parameters {params.parameters:q}"
 
 
+rule questionnaire:
+    """Write the questionnaire (Chinese and English) from the instrument: the paper's appendix
+    and standalone documents."""
+    input:
+        instrument=RUN.survey.instrument,
+        code=CODE,
+        render_code=RENDER_CODE,
+    output:
+        markdown=[OUT.questionnaire_markdown(lang) for lang in ("zh", "en")],
+        documents=[
+            OUT.questionnaire_document(lang, fmt)
+            for lang in ("zh", "en")
+            for fmt in RUN.paper.formats
+        ],
+    params:
+        results=OUT.results,
+        documents=OUT.questionnaire_dir,
+        formats=",".join(RUN.paper.formats),
+    log:
+        OUT.error_file("questionnaire"),
+    benchmark:
+        OUT.benchmark("questionnaire")
+    shell:
+        "{STEP} {log:q} questionnaire --instrument {input.instrument:q} "
+        "--results-dir {params.results:q} --documents-dir {params.documents:q} "
+        "--formats {params.formats}"
+
+
 rule results:
     """Merge the notebooks' fragments into one values file (keys must be unique)."""
     input:
@@ -92,6 +120,7 @@ rule paper:
     """Render the seven-chapter study from paper/ with the store's numbers, tables and figures."""
     input:
         values=OUT.values,
+        questionnaire=rules.questionnaire.output.markdown,
         sources=pipeline.paper_sources(),
         code=RENDER_CODE,
     output:

@@ -59,6 +59,16 @@ class OutputPaths:
         return self._join("build", "paper")
 
     @property
+    def questionnaire_dir(self) -> str:
+        return self._join("questionnaire")
+
+    def questionnaire_markdown(self, language: str) -> str:
+        return self._join("results", "questionnaire", f"questionnaire_{language}.md")
+
+    def questionnaire_document(self, language: str, fmt: str) -> str:
+        return self._join("questionnaire", f"questionnaire_{language}.{fmt}")
+
+    @property
     def benchmarks(self) -> str:
         return self._join("logs", "timings")
 
@@ -164,6 +174,20 @@ def make_synthetic_responses(
     from analysis.synthetic import write_synthetic_responses
 
     return write_synthetic_responses(instrument, population, out, n=n, seed=seed)
+
+
+def make_questionnaire(
+    instrument: str, results_dir: str, documents_dir: str, *, formats: list[str]
+) -> dict[str, Any]:
+    """Write the questionnaire in Chinese and English for the paper's appendix, and render it
+    as standalone documents (see :mod:`analysis.questionnaire`)."""
+    from analysis.instrument import load_instrument
+    from analysis.questionnaire import render_questionnaire, write_questionnaire
+
+    loaded = load_instrument(instrument)
+    written = write_questionnaire(loaded, Path(results_dir, "questionnaire"))
+    rendered = render_questionnaire(loaded, documents_dir, formats=tuple(formats))
+    return {"markdown": written, "documents": rendered}
 
 
 def collect_results(results_dir: str) -> Path:

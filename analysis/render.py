@@ -47,6 +47,8 @@ import typst
 import yaml
 
 FORMATS = ("html", "pdf", "docx")
+#: Folders of the results store staged with the book as ``results/<folder>``.
+RESULT_FOLDERS = ("tables", "figures", "questionnaire")
 RENDERERS = ("auto", "quarto", "offline")
 QUARTO_FORMATS = {"html": "html", "pdf": "typst", "docx": "docx"}
 CROSSREF_FILTER = Path(__file__).with_name("crossref.lua")
@@ -101,6 +103,29 @@ TYPST_HEADER = f"""\
 #show heading.where(level: 1): it => pagebreak(weak: true) + it
 #show link: set text(fill: rgb("#1f4e79"))
 """
+
+
+@dataclass(frozen=True)
+class Style:
+    """How the offline writers lay out a document.
+
+    Attributes
+    ----------
+    css : str
+        Style sheet embedded in the HTML.
+    typst_header : str
+        Typst code placed before the document (fonts, show rules) in the PDF.
+    toc : bool
+        Whether HTML, DOCX and PDF get a table of contents.
+    """
+
+    css: str = PAPER_CSS
+    typst_header: str = TYPST_HEADER
+    toc: bool = True
+
+
+#: The paper's layout.
+PAPER_STYLE = Style()
 
 
 class PaperSourceError(ValueError):
@@ -227,7 +252,8 @@ def stage_book(
     paper_dir : str or Path
         The Quarto book (``_quarto.yml`` and the chapters).
     results_dir : str or Path
-        The results store; its ``tables/`` and ``figures/`` go to ``<build_dir>/results/``.
+        The results store; its ``tables/``, ``figures/`` and ``questionnaire/``
+        (:data:`RESULT_FOLDERS`, those that exist) go to ``<build_dir>/results/``.
     build_dir : str or Path
         The staging folder; deleted first if it exists.
     values : mapping
@@ -246,7 +272,7 @@ def stage_book(
     if build_dir.exists():
         shutil.rmtree(build_dir)
     shutil.copytree(paper_dir, build_dir, ignore=shutil.ignore_patterns("_book", ".quarto"))
-    for kind in ("tables", "figures"):
+    for kind in RESULT_FOLDERS:
         if (results_dir / kind).is_dir():
             shutil.copytree(results_dir / kind, build_dir / "results" / kind, dirs_exist_ok=True)
     variables = yaml.safe_dump(dict(values), allow_unicode=True, sort_keys=True)
@@ -507,8 +533,18 @@ def _pandoc(*args: str | Path, cwd: Path) -> str:
 
 
 @contextmanager
-def _atomic_output(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it into place only on success."""
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; move it into place only on success.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_output(target) as temporary:
+    ...     _ = temporary.write_text("done", encoding="utf-8")
+    >>> target.read_text(encoding="utf-8")
+    'done'
+    """
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     os.close(fd)
     temporary = Path(name)
@@ -584,18 +620,21 @@ def _pandoc_ast(markdown: Path, ctx: _Sources, book: Book) -> tuple[Path, str]:
     return ast, warnings
 
 
-def _write_html(ast: Path, target: Path) -> str:
+def _options(options: Sequence[str], style: Style) -> list[str]:
+    return [option for option in options if style.toc or option != "--toc"]
+
+
+def _write_html(ast: Path, target: Path, style: Style = PAPER_STYLE) -> str:
     css = ast.with_name("_paper.css")
-    css.write_text(PAPER_CSS, encoding="utf-8")
-    with _atomic_output(target) as temporary:
-        return _pandoc(
-            ast, *HTML_OPTIONS, f"--css={css.name}", f"--output={temporary}", cwd=ast.parent
-        )
+    css.write_text(style.css, encoding="utf-8")
+    options = [*_options(HTML_OPTIONS, style), f"--css={css.name}"]
+    with atomic_output(target) as temporary:
+        return _pandoc(ast, *options, f"--output={temporary}", cwd=ast.parent)
 
 
-def _write_docx(ast: Path, target: Path) -> str:
-    with _atomic_output(target) as temporary:
-        return _pandoc(ast, *DOCX_OPTIONS, f"--output={temporary}", cwd=ast.parent)
+def _write_docx(ast: Path, target: Path, style: Style = PAPER_STYLE) -> str:
+    with atomic_output(target) as temporary:
+        return _pandoc(ast, *_options(DOCX_OPTIONS, style), f"--output={temporary}", cwd=ast.parent)
 
 
 def _compile_typst(source: Path) -> tuple[bytes, list[str]]:
@@ -620,20 +659,20 @@ def _compile_typst(source: Path) -> tuple[bytes, list[str]]:
     return pdf, messages
 
 
-def _write_pdf(ast: Path, target: Path) -> str:
-    """Pandoc writes Typst (its standalone template plus TYPST_HEADER); Typst makes the PDF."""
+def _write_pdf(ast: Path, target: Path, style: Style = PAPER_STYLE) -> str:
+    """Pandoc writes Typst (its standalone template plus the style's header); Typst the PDF."""
     header = ast.with_name("_typst-header.typ")
-    header.write_text(TYPST_HEADER, encoding="utf-8")
+    header.write_text(style.typst_header, encoding="utf-8")
     source = ast.with_suffix(".typ")
     options = [f"--include-in-header={header.name}", f"--output={source}"]
-    warnings = _pandoc(ast, *TYPST_OPTIONS, *options, cwd=ast.parent)
+    warnings = _pandoc(ast, *_options(TYPST_OPTIONS, style), *options, cwd=ast.parent)
     pdf, typst_warnings = _compile_typst(source)
-    with _atomic_output(target) as temporary:
+    with atomic_output(target) as temporary:
         temporary.write_bytes(pdf)
     return "\n".join([warnings, *typst_warnings])
 
 
-_WRITERS: dict[str, Callable[[Path, Path], str]] = {
+_WRITERS: dict[str, Callable[[Path, Path, Style], str]] = {
     "html": _write_html,
     "pdf": _write_pdf,
     "docx": _write_docx,
@@ -642,6 +681,75 @@ _WRITERS: dict[str, Callable[[Path, Path], str]] = {
 
 def _offline_versions() -> dict[str, str]:
     return {"pandoc": pypandoc.get_pandoc_version(), "typst": metadata.version("typst")}
+
+
+def render_markdown(
+    markdown: str,
+    out_dir: str | Path,
+    *,
+    basename: str,
+    formats: Sequence[str] = FORMATS,
+    style: Style = PAPER_STYLE,
+) -> dict[str, Any]:
+    """Render one standalone pandoc-Markdown document offline, as the paper is rendered.
+
+    The same pandoc and Typst machinery as :func:`render_paper` (self-contained HTML, DOCX,
+    PDF with the CJK font; byte-identical on rerun), without the book's cross-references and
+    citations.
+
+    Parameters
+    ----------
+    markdown : str
+        The document, with its metadata (``pagetitle``, ``lang``, ...) in a YAML block.
+    out_dir : str or Path
+        Where ``<basename>.<format>`` are written (created if missing).
+    basename : str
+        The outputs' file name without extension.
+    formats : sequence of {"html", "pdf", "docx"}
+        The outputs to make.
+    style : Style
+        CSS, Typst header and whether to add a table of contents.
+
+    Returns
+    -------
+    dict
+        ``renderer`` ("offline"), tool ``versions``, ``outputs``: ``format -> {path, sha256}``
+        (paths relative to ``out_dir``) and ``warnings``.
+
+    Raises
+    ------
+    ValueError
+        If ``formats`` is empty or names an unknown format.
+    RenderError
+        Pandoc or Typst failed, or the CJK font is missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> info = render_markdown("您好！", tempfile.mkdtemp(), basename="note",
+    ...                        formats=("html",), style=Style(toc=False))
+    >>> info["outputs"]["html"]["path"]
+    'note.html'
+    """
+    _check_options(formats, "offline", function="render_markdown")
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{basename}.", dir=out_dir) as build:
+        source = Path(build) / f"{basename}.md"
+        source.write_text(markdown, encoding="utf-8")
+        ast = source.with_suffix(".json")
+        messages = _pandoc(source, *AST_OPTIONS, f"--output={ast}", cwd=source.parent)
+        outputs = {}
+        for fmt in dict.fromkeys(formats):
+            target = out_dir / f"{basename}.{fmt}"
+            messages += "\n" + _WRITERS[fmt](ast, target, style)
+            outputs[fmt] = {"path": target.name, "sha256": _sha256(target)}
+    return {
+        "renderer": "offline",
+        "versions": _offline_versions(),
+        "outputs": outputs,
+        "warnings": [m for m in messages.splitlines() if m.strip()],
+    }
 
 
 def _render_offline(
@@ -656,7 +764,7 @@ def _render_offline(
     outputs = {}
     for fmt in formats:
         target = out_dir / f"{basename}.{fmt}"
-        messages += _WRITERS[fmt](ast, target).splitlines()
+        messages += _WRITERS[fmt](ast, target, PAPER_STYLE).splitlines()
         outputs[fmt] = {"path": target.name, "sha256": _sha256(target)}
     return {
         "renderer": "offline",
@@ -683,13 +791,13 @@ def _copy_site(site: Path, target: Path) -> None:
 def _quarto_output(book_out: Path, out_dir: Path, fmt: str, basename: str) -> Path:
     target = out_dir / f"{basename}.{fmt}"
     if fmt != "html":
-        with _atomic_output(target) as temporary:
+        with atomic_output(target) as temporary:
             shutil.copyfile(book_out / f"{basename}.{fmt}", temporary)
         return target
     # A Quarto book's HTML is a website; the single-file name points to its first page.
     site = out_dir / f"{basename}-html"
     _copy_site(book_out, site)
-    with _atomic_output(target) as temporary:
+    with atomic_output(target) as temporary:
         temporary.write_text(
             f'<!DOCTYPE html><meta charset="utf-8"><meta http-equiv="refresh" '
             f'content="0; url={site.name}/index.html"><a href="{site.name}/index.html">Paper</a>\n',
@@ -730,16 +838,16 @@ def _render_quarto(
 # --- entry point ------------------------------------------------------------------------------
 
 
-def _check_options(formats: Sequence[str], renderer: str) -> str:
+def _check_options(formats: Sequence[str], renderer: str, function: str = "render_paper") -> str:
     unknown = [fmt for fmt in formats if fmt not in FORMATS]
     if unknown or not formats:
         raise ValueError(
-            f"The 'formats' parameter of render_paper must be a non-empty selection of "
+            f"The 'formats' parameter of {function} must be a non-empty selection of "
             f"{list(FORMATS)}. Got {list(formats)}."
         )
     if renderer not in RENDERERS:
         raise ValueError(
-            f"The 'renderer' parameter of render_paper must be one of {list(RENDERERS)}. "
+            f"The 'renderer' parameter of {function} must be one of {list(RENDERERS)}. "
             f"Got {renderer!r}."
         )
     if renderer == "auto":
@@ -748,7 +856,7 @@ def _check_options(formats: Sequence[str], renderer: str) -> str:
 
 
 def _write_info(info: Mapping[str, Any], out_dir: Path) -> None:
-    with _atomic_output(out_dir / "render-info.json") as temporary:
+    with atomic_output(out_dir / "render-info.json") as temporary:
         text = json.dumps(info, indent=2, sort_keys=True, ensure_ascii=False)
         temporary.write_text(text + "\n", encoding="utf-8")
 

@@ -31,6 +31,12 @@ def _notebook(args: argparse.Namespace) -> Any:
     return execute_notebook(args.notebook, args.executed, parameters=json.loads(args.parameters))
 
 
+def _questionnaire(args: argparse.Namespace) -> Any:
+    return pipeline.make_questionnaire(
+        args.instrument, args.results_dir, args.documents_dir, formats=args.formats.split(",")
+    )
+
+
 def _results(args: argparse.Namespace) -> Any:
     return pipeline.collect_results(args.results_dir)
 
@@ -58,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     step.add_argument("notebook", type=Path)
     step.add_argument("executed", type=Path)
     step.add_argument("--parameters", default="{}", help="JSON object of parameter values")
+    step = sub.add_parser("questionnaire", help="write and render the questionnaire")
+    for name in ("instrument", "results-dir", "documents-dir", "formats"):
+        step.add_argument(f"--{name}", required=True)
     step = sub.add_parser("results", help="merge the store's fragments")
     step.add_argument("--results-dir", required=True)
     step = sub.add_parser("paper", help="render the paper")
@@ -72,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 STEPS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "survey_data": _survey_data,
     "notebook": _notebook,
+    "questionnaire": _questionnaire,
     "results": _results,
     "paper": _paper,
     "provenance": _provenance,
