@@ -21,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+import numpy as np
 import yaml
 
 from analysis.config import REPO_ROOT, display_path
@@ -82,9 +83,34 @@ _METADATA_KEYS = ("type", "required", "label")
 _SECTION_KEYS = ("id", "title", "instructions", "contents")
 _SECTION_REQUIRED = ("id", "title", "contents")
 _MODEL_KEYS = ("paths", "outcomes")
-_POPULATION_KEYS = ("population", "missing_rate", "profile")
+_POPULATION_KEYS = (
+    "population",
+    "nonresponse",
+    "profile",
+    "filters",
+    "careless",
+    "paths",
+    "exogenous_correlations",
+    "group_shifts",
+    "outside_model",
+    "measurement",
+    "importance",
+    "thresholds",
+    "attention",
+    "duration",
+)
+_POPULATION_REQUIRED = (
+    "population",
+    "nonresponse",
+    "profile",
+    "careless",
+    "paths",
+    "exogenous_correlations",
+    "measurement",
+    "thresholds",
+    "duration",
+)
 _POPULATION_HEADER_KEYS = ("instrument", "note")
-_POPULATION_VARIABLE_KEYS = ("probabilities", "rationale")
 
 
 class InstrumentError(ValueError):
@@ -567,14 +593,126 @@ class Instrument:
         return {variable.code: variable.short_label(language) for variable in self.variables}
 
 
+#: The kinds of careless respondent the population model draws.
+CARELESS_TYPES = ("straight_line", "random")
+#: The two kinds of respondent whose completion times the population model draws.
+DURATION_KINDS = ("attentive", "careless")
+
+
 @dataclass(frozen=True)
-class Population:
-    """The population model of the synthetic sample.
+class LogNormal:
+    """A log-normal distribution: ``log X ~ Normal(log(median), sigma**2)``.
 
     Attributes
     ----------
-    path : Path
-        The file it was read from.
+    median : float
+        The median (> 0), ``exp`` of the mean of ``log X``.
+    sigma : float
+        The standard deviation of ``log X`` (> 0).
+    """
+
+    median: float
+    sigma: float
+
+
+@dataclass(frozen=True)
+class Careless:
+    """Careless respondents: who they are and how they answer the Likert items.
+
+    Attributes
+    ----------
+    fraction : float
+        Probability that a respondent is careless.
+    types : Mapping[str, float]
+        Kind (one of :data:`CARELESS_TYPES`) -> probability among the careless.
+    straight_line_answers : Mapping[int, float]
+        Scale point -> probability that a straight-liner gives it to every Likert item.
+    """
+
+    fraction: float
+    types: Mapping[str, float]
+    straight_line_answers: Mapping[int, float]
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Answers to the attention checks.
+
+    Attributes
+    ----------
+    pass_attentive, pass_careless : float
+        Probability of giving the expected answer, for attentive and careless respondents.
+    """
+
+    pass_attentive: float
+    pass_careless: float
+
+
+@dataclass(frozen=True)
+class GroupShifts:
+    """Latent mean shifts of the exogenous constructs by a profile variable (SD units).
+
+    Attributes
+    ----------
+    variable : str
+        The profile variable that defines the groups (``bank_type``).
+    reference : int
+        The group whose exogenous latent means are 0.
+    shifts : Mapping[int, Mapping[str, float]]
+        Group code -> exogenous construct -> mean shift; constructs not listed are not shifted.
+    """
+
+    variable: str
+    reference: int
+    shifts: Mapping[int, Mapping[str, float]]
+
+    def shift(self, group: int, construct: str) -> float:
+        """The mean shift of ``construct`` in ``group`` (0 when none is given)."""
+        return self.shifts.get(group, {}).get(construct, 0.0)
+
+
+@dataclass(frozen=True)
+class OutsideConstruct:
+    """A construct outside the structural model, correlated with one construct of it.
+
+    Attributes
+    ----------
+    correlated_with : str
+        The construct of the structural model it correlates with.
+    correlation : float
+        The latent correlation, in (-1, 1).
+    """
+
+    correlated_with: str
+    correlation: float
+
+
+@dataclass(frozen=True)
+class ImportanceModel:
+    """Stated importance: one general importance latent, a mean per touch-point.
+
+    Attributes
+    ----------
+    loading : float
+        Standardized loading of every importance item on the importance latent.
+    means : Mapping[str, float]
+        Touch-point -> mean of its importance item's continuous response (SD units).
+    """
+
+    loading: float
+    means: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Population:
+    """The population model of the synthetic sample (``survey/population.yaml``).
+
+    The schema and the formulas are in ``docs/synthetic-population.md``.
+
+    Attributes
+    ----------
+    path : Path or None
+        The file it was read from (None for a model passed as a mapping, e.g. a fitted one).
     instrument_id : str
         The id of the instrument the model is written for.
     note : str
@@ -582,14 +720,85 @@ class Population:
     missing_rate : float
         Probability that any one answer is item nonresponse (missing completely at random).
     probabilities : Mapping[str, Mapping[int, float]]
-        Variable code -> answer code -> probability; the answer codes in the instrument's order.
+        Profile variable code -> answer code -> probability; codes in the instrument's order.
+    filters : Mapping[str, Mapping[int, float]]
+        Filter question code -> answer code -> probability.
+    careless : Careless
+        Careless respondents.
+    paths : Mapping[tuple[str, str], float]
+        ``(from, to)`` -> standardized path coefficient, in the order of the instrument's paths.
+    exogenous_correlations : Mapping[tuple[str, str], float]
+        ``(a, b)`` -> correlation of two exogenous constructs, ``a`` before ``b`` in
+        :attr:`exogenous`.
+    group_shifts : GroupShifts or None
+        Latent mean shifts by group (None: no group differences).
+    outside_model : Mapping[str, OutsideConstruct]
+        Constructs not in the structural model.
+    loadings : Mapping[str, float]
+        Construct item code -> standardized loading.
+    importance : ImportanceModel or None
+        The stated-importance model (None when the instrument has no importance block).
+    thresholds : Mapping[str, tuple[float, ...]]
+        Scale code -> increasing cut points (``points - 1``) on the standard normal scale.
+    attention : Attention or None
+        Attention-check answers (None when the instrument has no attention check).
+    duration : Mapping[str, LogNormal]
+        ``"attentive"`` / ``"careless"`` -> completion time in seconds.
     """
 
-    path: Path
+    path: Path | None
     instrument_id: str
     note: str
     missing_rate: float
     probabilities: Mapping[str, Mapping[int, float]]
+    filters: Mapping[str, Mapping[int, float]]
+    careless: Careless
+    paths: Mapping[tuple[str, str], float]
+    exogenous_correlations: Mapping[tuple[str, str], float]
+    group_shifts: GroupShifts | None
+    outside_model: Mapping[str, OutsideConstruct]
+    loadings: Mapping[str, float]
+    importance: ImportanceModel | None
+    thresholds: Mapping[str, tuple[float, ...]]
+    attention: Attention | None
+    duration: Mapping[str, LogNormal]
+
+    @property
+    def exogenous(self) -> tuple[str, ...]:
+        """The constructs of the structural model no path points to, in order of appearance."""
+        targets = {target for _, target in self.paths}
+        return tuple(code for code in _path_constructs(self.paths) if code not in targets)
+
+    @property
+    def construct_order(self) -> tuple[str, ...]:
+        """The constructs of the structural model, each after all its predictors."""
+        return _topological_order(self.paths)
+
+    def latent_correlations(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """The correlations of the constructs of the structural model the paths imply.
+
+        Within a group every latent variance is 1, so covariances are correlations.
+
+        Returns
+        -------
+        tuple of (tuple of str, numpy.ndarray)
+            :attr:`construct_order` and the correlation matrix in that order.
+
+        Examples
+        --------
+        >>> instrument = load_instrument("survey/instrument.yaml")
+        >>> population = load_population("survey/population.yaml", instrument)
+        >>> order, matrix = population.latent_correlations()
+        >>> float(matrix[order.index("image"), order.index("expectation")])
+        0.5
+        """
+        order, matrix, _ = _implied_moments(self)
+        return order, matrix
+
+    @property
+    def residual_variances(self) -> Mapping[str, float]:
+        """Endogenous construct -> residual variance, ``1 -`` the variance its paths explain."""
+        return _implied_moments(self)[2]
 
 
 def check_language(language: str, *, function: str) -> None:
@@ -1521,6 +1730,19 @@ def load_instrument(path: str | Path, *, references: str | Path | None = None) -
 # The population model
 
 
+class _ModelChecker(_Checker):
+    """A :class:`_Checker` for a population model passed as a mapping: there is no file to name."""
+
+    def __init__(self) -> None:
+        self.file = "The population model (a mapping, not read from a file)"
+
+
+def _number(check: _Checker, raw: Any, where: str) -> float:
+    if not isinstance(raw, int | float) or isinstance(raw, bool) or not math.isfinite(raw):
+        raise check.fail(where, f"must be a number. Got {raw!r}.", "Write a finite number.")
+    return float(raw)
+
+
 def _probability(check: _Checker, raw: Any, where: str) -> float:
     if (
         not isinstance(raw, int | float)
@@ -1536,26 +1758,81 @@ def _probability(check: _Checker, raw: Any, where: str) -> float:
     return float(raw)
 
 
-def _probabilities(check: _Checker, raw: Any, variable: Variable) -> Mapping[int, float]:
-    where = f"profile variable {variable.code!r}, key 'probabilities'"
+def _standardized(check: _Checker, raw: Any, where: str) -> float:
+    """A standardized loading, path coefficient or correlation: a number in (-1, 1)."""
+    value = _number(check, raw, where)
+    if not -1 < value < 1:
+        raise check.fail(
+            where,
+            f"must be strictly between -1 and 1 (a standardized value). Got {raw!r}.",
+            "Write the standardized value, e.g. 0.75.",
+        )
+    return value
+
+
+def _positive(check: _Checker, raw: Any, where: str) -> float:
+    value = _number(check, raw, where)
+    if value <= 0:
+        raise check.fail(where, f"must be positive. Got {raw!r}.", "Write a number above 0.")
+    return value
+
+
+def _block(check: _Checker, raw: Any, where: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
+    """A section of the population model: ``keys`` plus an optional one-line rationale."""
+    return check.mapping(raw, where, keys=(*keys, "rationale"), required=keys)
+
+
+def _exact_keys(
+    check: _Checker, raw: Any, where: str, expected: Iterable[Any], what: str
+) -> Mapping[Any, Any]:
+    """A mapping whose keys must be exactly ``expected`` (named ``what`` in the message)."""
+    expected = list(expected)
+    if not isinstance(raw, Mapping):
+        raise check.fail(
+            where,
+            f"must map each of {what} to its value. Got {raw!r}.",
+            f"Write it as a mapping with the keys {expected}.",
+        )
+    missing = [key for key in expected if key not in raw]
+    unknown = [key for key in raw if key not in expected]
+    if missing or unknown:
+        raise check.fail(
+            where,
+            f"the keys must be exactly {what} {expected}; missing {missing}, unknown {unknown}.",
+            "Add or remove entries to match.",
+        )
+    return raw
+
+
+def _distribution(
+    check: _Checker,
+    raw: Any,
+    where: str,
+    codes: tuple[Any, ...],
+    *,
+    named: str = "the instrument's answer codes",
+    outside: str = "not in the instrument",
+) -> Mapping[Any, float]:
+    """Probabilities over exactly ``codes`` that sum to 1 (within the tolerance)."""
     if not isinstance(raw, Mapping):
         raise check.fail(
             where,
             f"must map each answer code to its probability. Got {raw!r}.",
-            f"Write it as {{code: probability}} for the codes {list(variable.codes)}.",
+            f"Write it as {{code: probability}} for the codes {list(codes)}.",
         )
-    missing = [code for code in variable.codes if code not in raw]
-    unknown = [code for code in raw if code not in variable.codes]
+    missing = [code for code in codes if code not in raw]
+    unknown = [code for code in raw if code not in codes]
     if missing or unknown:
         raise check.fail(
             where,
-            f"the codes must be exactly the instrument's answer codes "
-            f"{list(variable.codes)}; missing {missing}, not in the instrument "
+            f"the codes must be exactly {named} {list(codes)}; missing {missing}, {outside} "
             f"{unknown}.",
-            "Give one probability per answer code of the instrument.",
+            "Give one probability per answer code of the instrument."
+            if outside == "not in the instrument"
+            else "Give one probability for each.",
         )
     probabilities = {
-        code: _probability(check, raw[code], f"{where}, code {code}") for code in variable.codes
+        code: _probability(check, raw[code], f"{where}, code {code}") for code in codes
     }
     total = math.fsum(probabilities.values())
     if abs(total - 1) > PROBABILITY_TOLERANCE:
@@ -1567,44 +1844,458 @@ def _probabilities(check: _Checker, raw: Any, variable: Variable) -> Mapping[int
     return MappingProxyType(probabilities)
 
 
-def _population_profile(
-    check: _Checker, raw: Any, instrument: Instrument
+def _question_models(
+    check: _Checker,
+    raw: Any,
+    section: str,
+    variables: tuple[Variable, ...],
+    instrument: Instrument,
 ) -> Mapping[str, Mapping[int, float]]:
+    """One categorical distribution per profile variable (``section`` 'profile') or filter."""
+    kind, place = {
+        "profile": ("profile variables", "profile variable"),
+        "filters": ("filter questions", "filter"),
+    }[section]
+    codes = [variable.code for variable in variables]
     if not isinstance(raw, Mapping):
         raise check.fail(
-            "section 'profile'",
-            f"must map each profile variable to its model. Got {raw!r}.",
-            f"Give an entry for each of {list(instrument.profile_codes)}.",
+            f"section {section!r}",
+            f"must map each of the instrument's {kind} to its model. Got {raw!r}.",
+            f"Give an entry for each of {codes}.",
         )
-    missing = [code for code in instrument.profile_codes if code not in raw]
-    unknown = [code for code in raw if code not in instrument.profile_codes]
+    missing = [code for code in codes if code not in raw]
+    unknown = [code for code in raw if code not in codes]
     if missing or unknown:
         raise check.fail(
-            "section 'profile'",
-            f"the variables must be exactly the instrument's "
-            f"profile variables; missing {missing}, not in "
+            f"section {section!r}",
+            f"the variables must be exactly the instrument's {kind}; missing {missing}, not in "
             f"{display_path(instrument.path)} {unknown}.",
             "Add or remove entries to match the instrument.",
         )
     models = {}
-    for variable in instrument.profile:
-        entry = check.mapping(
-            raw[variable.code],
-            f"profile variable {variable.code!r}",
-            keys=_POPULATION_VARIABLE_KEYS,
-            required=("probabilities",),
+    for variable in variables:
+        where = f"{place} {variable.code!r}"
+        entry = _block(check, raw[variable.code], where, ("probabilities",))
+        models[variable.code] = _distribution(
+            check, entry["probabilities"], f"{where}, key 'probabilities'", variable.codes
         )
-        models[variable.code] = _probabilities(check, entry["probabilities"], variable)
     return MappingProxyType(models)
 
 
-def load_population(path: str | Path, instrument: Instrument) -> Population:
+def _nonresponse(check: _Checker, raw: Any) -> float:
+    entry = _block(check, raw, "section 'nonresponse'", ("rate",))
+    rate = _probability(check, entry["rate"], "section 'nonresponse', key 'rate'")
+    if rate >= 1:
+        raise check.fail(
+            "section 'nonresponse', key 'rate'",
+            "must be below 1 (1 would leave no answers).",
+            "Use a small rate such as 0.01.",
+        )
+    return rate
+
+
+def _likert_scales(instrument: Instrument) -> dict[str, Scale]:
+    """The scales the construct and importance items are answered on, in order of use."""
+    codes = dict.fromkeys(
+        variable.scale
+        for variable in instrument.variables
+        if variable.role in ("item", "importance")
+    )
+    return {code: instrument.scales[code] for code in codes}
+
+
+def _careless(check: _Checker, raw: Any, instrument: Instrument) -> Careless:
+    where = "section 'careless'"
+    entry = _block(check, raw, where, ("fraction", "types", "straight_line_answers"))
+    fraction = _probability(check, entry["fraction"], f"{where}, key 'fraction'")
+    types = _distribution(
+        check,
+        entry["types"],
+        f"{where}, key 'types'",
+        CARELESS_TYPES,
+        named="the kinds of careless respondent",
+        outside="unknown",
+    )
+    points = max([scale.points for scale in _likert_scales(instrument).values()], default=1)
+    answers = _distribution(
+        check,
+        entry["straight_line_answers"],
+        f"{where}, key 'straight_line_answers'",
+        tuple(range(1, points + 1)),
+        named="the scale points",
+        outside="not points",
+    )
+    return Careless(fraction=fraction, types=types, straight_line_answers=answers)
+
+
+def _triple(check: _Checker, raw: Any, where: str, what: str) -> tuple[str, str, Any]:
+    if not (isinstance(raw, list) and len(raw) == 3 and all(isinstance(x, str) for x in raw[:2])):
+        raise check.fail(
+            where,
+            f"must be a triple [construct, construct, {what}]. Got {raw!r}.",
+            f"Write it as [a, b, {what}], e.g. [image, staff, 0.4].",
+        )
+    return raw[0], raw[1], raw[2]
+
+
+def _paths(check: _Checker, raw: Any, instrument: Instrument) -> Mapping[tuple[str, str], float]:
+    entry = _block(check, raw, "section 'paths'", ("coefficients",))
+    known = instrument.model.paths
+    given: dict[tuple[str, str], float] = {}
+    for i, item in enumerate(
+        check.sequence(entry["coefficients"], "paths.coefficients", nonempty=True)
+    ):
+        where = f"paths.coefficients[{i}]"
+        source, target, value = _triple(check, item, where, "coefficient")
+        if (source, target) not in known:
+            raise check.fail(
+                where,
+                f"[{source}, {target}] is not a path of the instrument's model.",
+                f"Give a coefficient for each path of model.paths in "
+                f"{display_path(instrument.path)}: {[list(path) for path in known]}.",
+            )
+        if (source, target) in given:
+            raise check.fail(
+                where, f"the path [{source}, {target}] is given twice.", "Give it once."
+            )
+        given[(source, target)] = _standardized(check, value, where)
+    missing = [list(path) for path in known if path not in given]
+    if missing:
+        raise check.fail(
+            "paths.coefficients",
+            f"no coefficient for the instrument's path(s) {missing}.",
+            "Add [from, to, coefficient] for each path of the instrument's model.",
+        )
+    return MappingProxyType({path: given[path] for path in known})
+
+
+def _model_exogenous(instrument: Instrument) -> tuple[str, ...]:
+    targets = {target for _, target in instrument.model.paths}
+    return tuple(code for code in instrument.model.constructs if code not in targets)
+
+
+def _correlation_pair(
+    check: _Checker, raw: Any, where: str, exogenous: tuple[str, ...]
+) -> tuple[tuple[str, str], float]:
+    first, second, value = _triple(check, raw, where, "correlation")
+    for code in (first, second):
+        if code not in exogenous:
+            raise check.fail(
+                where,
+                f"{code!r} is not an exogenous construct of the model.",
+                f"Correlate the exogenous constructs (no path points to them): {list(exogenous)}; "
+                "the others' correlations follow from the paths.",
+            )
+    if first == second:
+        raise check.fail(where, f"a correlation of {first!r} with itself.", "Remove it (it is 1).")
+    pair = tuple(sorted((first, second), key=exogenous.index))
+    return (pair[0], pair[1]), _standardized(check, value, where)
+
+
+def _exogenous_correlations(
+    check: _Checker, raw: Any, exogenous: tuple[str, ...]
+) -> Mapping[tuple[str, str], float]:
+    entry = _block(check, raw, "section 'exogenous_correlations'", ("pairs",))
+    pairs: dict[tuple[str, str], float] = {}
+    at = "exogenous_correlations.pairs"
+    for i, item in enumerate(check.sequence(entry["pairs"], at, nonempty=False)):
+        pair, value = _correlation_pair(check, item, f"{at}[{i}]", exogenous)
+        if pair in pairs:
+            raise check.fail(
+                f"{at}[{i}]", f"the pair {list(pair)} is given twice.", "Give it once."
+            )
+        pairs[pair] = value
+    expected = [(a, b) for i, a in enumerate(exogenous) for b in exogenous[i + 1 :]]
+    missing = [list(pair) for pair in expected if pair not in pairs]
+    if missing:
+        raise check.fail(
+            at,
+            f"no correlation for the pair(s) {missing}.",
+            "Give [a, b, correlation] for every pair of exogenous constructs (0 if unrelated).",
+        )
+    matrix = np.eye(len(exogenous))
+    for (a, b), value in pairs.items():
+        i, j = exogenous.index(a), exogenous.index(b)
+        matrix[i, j] = matrix[j, i] = value
+    smallest = float(np.linalg.eigvalsh(matrix)[0]) if len(exogenous) else 1.0
+    if smallest <= 1e-9:
+        raise check.fail(
+            at,
+            f"the correlations are not jointly possible: their matrix is not positive definite "
+            f"(smallest eigenvalue {smallest:.3g}).",
+            "Make them less extreme or more consistent with each other.",
+        )
+    return MappingProxyType({pair: pairs[pair] for pair in expected})
+
+
+def _group_shifts(
+    check: _Checker, raw: Any, instrument: Instrument, exogenous: tuple[str, ...]
+) -> GroupShifts | None:
+    if raw is None:
+        return None
+    where = "section 'group_shifts'"
+    entry = _block(check, raw, where, ("variable", "reference", "shifts"))
+    variable = entry["variable"]
+    if variable not in instrument.profile_codes:
+        raise check.fail(
+            f"{where}, key 'variable'",
+            f"{variable!r} is not a profile variable of the instrument.",
+            f"Use one of {list(instrument.profile_codes)}.",
+        )
+    codes = instrument.variable(variable).codes
+    reference = entry["reference"]
+    if reference not in codes:
+        raise check.fail(
+            f"{where}, key 'reference'",
+            f"{reference!r} is not an answer code of {variable!r}.",
+            f"Use one of {list(codes)}.",
+        )
+    raw_shifts = entry["shifts"]
+    if not isinstance(raw_shifts, Mapping):
+        raise check.fail(
+            f"{where}, key 'shifts'",
+            f"must map group codes to {{construct: shift}}. Got {raw_shifts!r}.",
+            "Write it as {2: {channel: 0.3}}.",
+        )
+    shifts = {}
+    for group, by_construct in raw_shifts.items():
+        at = f"{where}, shifts of group {group!r}"
+        if group not in codes or group == reference:
+            raise check.fail(
+                at,
+                f"{group!r} is not an answer code of {variable!r} other than the reference "
+                f"{reference}.",
+                f"Use the codes {[code for code in codes if code != reference]}.",
+            )
+        if not isinstance(by_construct, Mapping):
+            raise check.fail(
+                at, f"must map constructs to shifts. Got {by_construct!r}.", "Write {image: 0.2}."
+            )
+        for construct in by_construct:
+            if construct not in exogenous:
+                raise check.fail(
+                    at,
+                    f"{construct!r} is not an exogenous construct of the model.",
+                    f"Shift the exogenous constructs {list(exogenous)}; the means of the others "
+                    "follow along the paths.",
+                )
+        shifts[group] = MappingProxyType(
+            {c: _number(check, value, f"{at}, {c!r}") for c, value in by_construct.items()}
+        )
+    return GroupShifts(variable=variable, reference=reference, shifts=MappingProxyType(shifts))
+
+
+def _outside_model(
+    check: _Checker, raw: Any, instrument: Instrument
+) -> Mapping[str, OutsideConstruct]:
+    inside = instrument.model.constructs
+    outside = [c.code for c in instrument.constructs if c.code not in inside]
+    entries = _exact_keys(
+        check, raw or {}, "section 'outside_model'", outside, "the constructs outside the model"
+    )
+    models = {}
+    for code in outside:
+        where = f"outside_model {code!r}"
+        entry = _block(check, entries[code], where, ("correlated_with", "correlation"))
+        if entry["correlated_with"] not in inside:
+            raise check.fail(
+                f"{where}, key 'correlated_with'",
+                f"{entry['correlated_with']!r} is not a construct of the structural model.",
+                f"Use one of {list(inside)}.",
+            )
+        models[code] = OutsideConstruct(
+            correlated_with=entry["correlated_with"],
+            correlation=_standardized(check, entry["correlation"], f"{where}, key 'correlation'"),
+        )
+    return MappingProxyType(models)
+
+
+def _loadings(check: _Checker, raw: Any, instrument: Instrument) -> Mapping[str, float]:
+    entry = _block(check, raw, "section 'measurement'", ("loadings",))
+    items = [item.code for item in instrument.items()]
+    loadings = _exact_keys(
+        check, entry["loadings"], "measurement.loadings", items, "the instrument's construct items"
+    )
+    return MappingProxyType(
+        {
+            code: _standardized(check, loadings[code], f"measurement.loadings {code!r}")
+            for code in items
+        }
+    )
+
+
+def _importance_model(check: _Checker, raw: Any, instrument: Instrument) -> ImportanceModel | None:
+    if instrument.importance is None:
+        return None
+    where = "section 'importance'"
+    entry = _block(check, raw, where, ("loading", "means"))
+    touchpoints = [item.construct for item in instrument.importance.items]
+    means = _exact_keys(
+        check, entry["means"], f"{where}, key 'means'", touchpoints, "the touch-points"
+    )
+    return ImportanceModel(
+        loading=_standardized(check, entry["loading"], f"{where}, key 'loading'"),
+        means=MappingProxyType(
+            {code: _number(check, means[code], f"{where}, means {code!r}") for code in touchpoints}
+        ),
+    )
+
+
+def _cut_points(check: _Checker, raw: Any, where: str, scale: Scale) -> tuple[float, ...]:
+    if not isinstance(raw, list) or len(raw) != scale.points - 1:
+        raise check.fail(
+            where,
+            f"must list {scale.points - 1} cut points for the {scale.points}-point scale. "
+            f"Got {raw!r}.",
+            "Give one cut point between each two neighbouring points, in increasing order.",
+        )
+    values = tuple(_number(check, value, where) for value in raw)
+    if values != tuple(sorted(set(values))):
+        raise check.fail(
+            where, f"the cut points must increase strictly. Got {raw!r}.", "Sort them."
+        )
+    return values
+
+
+def _thresholds(
+    check: _Checker, raw: Any, instrument: Instrument
+) -> Mapping[str, tuple[float, ...]]:
+    entry = _block(check, raw, "section 'thresholds'", ("scales",))
+    scales = _likert_scales(instrument)
+    given = _exact_keys(
+        check, entry["scales"], "thresholds.scales", scales, "the scales of the Likert items"
+    )
+    return MappingProxyType(
+        {
+            code: _cut_points(check, given[code], f"thresholds.scales {code!r}", scale)
+            for code, scale in scales.items()
+        }
+    )
+
+
+def _attention(check: _Checker, raw: Any, instrument: Instrument) -> Attention | None:
+    if not instrument.attention_checks:
+        return None
+    where = "section 'attention'"
+    entry = _block(check, raw, where, ("pass_attentive", "pass_careless"))
+    return Attention(
+        pass_attentive=_probability(
+            check, entry["pass_attentive"], f"{where}, key 'pass_attentive'"
+        ),
+        pass_careless=_probability(check, entry["pass_careless"], f"{where}, key 'pass_careless'"),
+    )
+
+
+def _duration(check: _Checker, raw: Any) -> Mapping[str, LogNormal]:
+    entry = _block(check, raw, "section 'duration'", DURATION_KINDS)
+    models = {}
+    for kind in DURATION_KINDS:
+        where = f"duration {kind!r}"
+        part = check.mapping(entry[kind], where, keys=("median", "sigma"))
+        models[kind] = LogNormal(
+            median=_positive(check, part["median"], f"{where}, key 'median'"),
+            sigma=_positive(check, part["sigma"], f"{where}, key 'sigma'"),
+        )
+    return MappingProxyType(models)
+
+
+def _check_sections_present(
+    check: _Checker, document: Mapping[str, Any], instrument: Instrument
+) -> None:
+    """Sections the instrument needs must be there, and sections it has no use for must not."""
+    needed = {
+        "filters": (bool(instrument.filters), "filter questions"),
+        "outside_model": (
+            any(c.code not in instrument.model.constructs for c in instrument.constructs),
+            "constructs outside the structural model",
+        ),
+        "importance": (instrument.importance is not None, "importance block"),
+        "attention": (bool(instrument.attention_checks), "attention checks"),
+    }
+    for key, (wanted, what) in needed.items():
+        if wanted and key not in document:
+            raise check.fail(
+                "top level",
+                f"missing key(s) [{key!r}]: the instrument has {what}.",
+                f"Add the section {key!r}; see docs/synthetic-population.md.",
+            )
+        if not wanted and key in document:
+            raise check.fail(
+                f"section {key!r}",
+                f"the instrument {display_path(instrument.path)} has no {what}.",
+                "Remove the section.",
+            )
+
+
+def _path_constructs(paths: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(code for path in paths for code in path))
+
+
+def _topological_order(paths: Mapping[tuple[str, str], float]) -> tuple[str, ...]:
+    """The constructs, exogenous first, then each endogenous one after all its predictors."""
+    constructs = _path_constructs(paths)
+    targets = {target for _, target in paths}
+    order = [code for code in constructs if code not in targets]
+    while len(order) < len(constructs):
+        ready = next(
+            code
+            for code in constructs
+            if code not in order
+            and all(source in order for source, target in paths if target == code)
+        )
+        order.append(ready)
+    return tuple(order)
+
+
+def _implied_moments(
+    population: Population,
+) -> tuple[tuple[str, ...], np.ndarray, Mapping[str, float]]:
+    """Latent correlations and residual variances the standardized paths imply.
+
+    With every latent variance 1, a construct ``t`` regressed on its predictors ``P`` with
+    coefficients ``b`` has ``Cov(t, k) = sum_p b_p Cov(p, k)`` for every construct ``k`` before
+    it, and residual variance ``1 - b' R_PP b``.
+    """
+    order = population.construct_order
+    index = {code: i for i, code in enumerate(order)}
+    matrix = np.eye(len(order))
+    for (a, b), value in population.exogenous_correlations.items():
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = value
+    residuals = {}
+    for t, code in enumerate(order):
+        sources = [source for source, target in population.paths if target == code]
+        if not sources:
+            continue
+        rows = [index[source] for source in sources]
+        b = np.array([population.paths[(source, code)] for source in sources])
+        matrix[t, :t] = matrix[:t, t] = b @ matrix[rows, :t]
+        residuals[code] = 1.0 - float(b @ matrix[np.ix_(rows, rows)] @ b)
+    return order, matrix, MappingProxyType(residuals)
+
+
+def _check_residual_variances(check: _Checker, population: Population) -> None:
+    for code, variance in population.residual_variances.items():
+        if variance <= 1e-6:
+            raise check.fail(
+                "section 'paths'",
+                f"the paths into {code!r} explain {1 - variance:.3g} of its variance, leaving "
+                f"no residual variance ({variance:.3g}); latent variances are 1.",
+                "Lower the coefficients of the paths into it, or the correlations among its "
+                "predictors.",
+            )
+
+
+def load_population(path: str | Path | Mapping[str, Any], instrument: Instrument) -> Population:
     """Read the population model of the synthetic sample and check it against the instrument.
+
+    The schema (one section per part of the model) and the formulas are in
+    ``docs/synthetic-population.md``.
 
     Parameters
     ----------
-    path : str or Path
-        The population file (``survey/population.yaml``).
+    path : str, Path or Mapping
+        The population file (``survey/population.yaml``), or a model already in memory with the
+        same structure (e.g. from :func:`analysis.population_fit.fit_population`).
     instrument : Instrument
         The instrument the model must match (see :func:`load_instrument`).
 
@@ -1618,10 +2309,15 @@ def load_population(path: str | Path, instrument: Instrument) -> Population:
     FileNotFoundError
         If ``path`` does not exist.
     InstrumentError
-        If the model is written for another instrument id, does not cover exactly the
-        instrument's profile variables, a variable's probabilities do not cover exactly its
-        answer codes or do not sum to 1 (within :data:`PROBABILITY_TOLERANCE`), or
-        ``missing_rate`` is not in [0, 1). The message names the file, the variable and the fix.
+        If the model is written for another instrument id; a section is missing, unknown, or
+        given although the instrument has no use for it; the profile or filter distributions do
+        not cover exactly the instrument's variables and answer codes or do not sum to 1 (within
+        :data:`PROBABILITY_TOLERANCE`); ``nonresponse.rate`` is not in [0, 1); a path
+        coefficient, loading or correlation is not in (-1, 1), is missing or is not the
+        instrument's; the exogenous correlations are not positive definite; the paths explain
+        all of a construct's variance; group shifts name a non-exogenous construct or an unknown
+        group; the cut points of a scale are not ``points - 1`` increasing numbers; or a median
+        or sigma is not positive. The message names the file, the place and the fix.
 
     Examples
     --------
@@ -1629,10 +2325,17 @@ def load_population(path: str | Path, instrument: Instrument) -> Population:
     >>> population = load_population("survey/population.yaml", instrument)
     >>> dict(population.probabilities["bank_type"])
     {1: 0.5, 2: 0.35, 3: 0.15}
+    >>> population.paths[("satisfaction", "loyalty")]
+    0.4
+    >>> round(population.residual_variances["expectation"], 2)
+    0.75
     """
-    path, raw = _read_yaml(path, "population")
-    check = _Checker(path)
-    document = check.mapping(raw, "top level", keys=_POPULATION_KEYS)
+    if isinstance(path, Mapping):
+        source, raw, check = None, path, _ModelChecker()
+    else:
+        source, raw = _read_yaml(path, "population")
+        check = _Checker(source)
+    document = check.mapping(raw, "top level", keys=_POPULATION_KEYS, required=_POPULATION_REQUIRED)
     header = check.mapping(
         document["population"], "section 'population'", keys=_POPULATION_HEADER_KEYS
     )
@@ -1643,17 +2346,31 @@ def load_population(path: str | Path, instrument: Instrument) -> Population:
             f"{display_path(instrument.path)} is {instrument.id!r}.",
             "Pass the matching instrument, or update the model to it.",
         )
-    missing_rate = _probability(check, document["missing_rate"], "key 'missing_rate'")
-    if missing_rate >= 1:
-        raise check.fail(
-            "key 'missing_rate'",
-            "must be below 1 (1 would leave no answers).",
-            "Use a small rate such as 0.01.",
-        )
-    return Population(
-        path=path,
+    _check_sections_present(check, document, instrument)
+    exogenous = _model_exogenous(instrument)
+    population = Population(
+        path=source,
         instrument_id=instrument.id,
         note=check.string(header["note"], "section 'population', key 'note'"),
-        missing_rate=missing_rate,
-        probabilities=_population_profile(check, document["profile"], instrument),
+        missing_rate=_nonresponse(check, document["nonresponse"]),
+        probabilities=_question_models(
+            check, document["profile"], "profile", instrument.profile, instrument
+        ),
+        filters=_question_models(
+            check, document.get("filters", {}), "filters", instrument.filters, instrument
+        ),
+        careless=_careless(check, document["careless"], instrument),
+        paths=_paths(check, document["paths"], instrument),
+        exogenous_correlations=_exogenous_correlations(
+            check, document["exogenous_correlations"], exogenous
+        ),
+        group_shifts=_group_shifts(check, document.get("group_shifts"), instrument, exogenous),
+        outside_model=_outside_model(check, document.get("outside_model"), instrument),
+        loadings=_loadings(check, document["measurement"], instrument),
+        importance=_importance_model(check, document.get("importance"), instrument),
+        thresholds=_thresholds(check, document["thresholds"], instrument),
+        attention=_attention(check, document.get("attention"), instrument),
+        duration=_duration(check, document["duration"]),
     )
+    _check_residual_variances(check, population)
+    return population

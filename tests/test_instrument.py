@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -847,6 +848,31 @@ def test_shipped_population_matches_the_instrument(instrument):
     for code, probabilities in population.probabilities.items():
         assert tuple(probabilities) == instrument.variable(code).codes
     assert dict(population.probabilities["main_channels_mobile_app"]) == {0: 0.15, 1: 0.85}
+    assert dict(population.filters["complained_12m"]) == {1: 0.15, 2: 0.85}
+    assert tuple(population.paths) == instrument.model.paths
+    assert list(population.loadings) == [item.code for item in instrument.items()]
+    assert set(population.thresholds) == {"agree7", "importance7"}
+    assert population.exogenous == (
+        "image",
+        "staff",
+        "personal",
+        "channel",
+        "product",
+        "communication",
+    )
+    assert population.outside_model["complaint"].correlated_with == "satisfaction"
+    assert population.careless.fraction == 0.05
+    assert population.attention.pass_attentive == 0.97
+    assert population.duration["attentive"].median == 600
+
+
+def test_shipped_population_numbers_are_in_the_documented_ranges(instrument):
+    population = load_population(POPULATION, instrument)
+    assert all(0.65 <= value <= 0.86 for value in population.loadings.values())
+    assert all(0.3 <= value <= 0.5 for value in population.exogenous_correlations.values())
+    shifts = [v for by in population.group_shifts.shifts.values() for v in by.values()]
+    assert all(abs(value) <= 0.5 for value in shifts)
+    assert population.group_shifts.reference == 1
 
 
 def test_shipped_population_says_it_is_illustrative():
@@ -855,6 +881,45 @@ def test_shipped_population_says_it_is_illustrative():
     assert "not estimates from the thesis" in text
     raw = _raw(POPULATION)
     assert all("(assumed" in entry["rationale"] for entry in raw["profile"].values())
+    blocks = [
+        key for key in raw if key not in ("population", "profile", "filters", "outside_model")
+    ]
+    blocks += [f"filters.{k}" for k in raw["filters"]] + [
+        f"outside_model.{k}" for k in raw["outside_model"]
+    ]
+    for block in blocks:
+        entry = raw
+        for part in block.split("."):
+            entry = entry[part]
+        assert "(assumed" in entry["rationale"], f"{block} needs a rationale saying it is assumed"
+
+
+def test_implied_residual_variances_make_latent_variances_one(instrument):
+    population = load_population(POPULATION, instrument)
+    order, matrix = population.latent_correlations()
+    assert order[:6] == population.exogenous, "exogenous constructs come first"
+    np.testing.assert_allclose(np.diag(matrix), 1.0)
+    assert np.all(np.linalg.eigvalsh(matrix) > 0)
+    # expectation has one predictor (image, 0.5): 1 - 0.5^2.
+    assert population.residual_variances["expectation"] == pytest.approx(0.75, abs=1e-12)
+    # trust has one predictor (satisfaction, 0.6): 1 - 0.36.
+    assert population.residual_variances["trust"] == pytest.approx(0.64, abs=1e-12)
+    # loyalty = 0.15 image + 0.4 satisfaction + 0.25 trust: b' R b by hand.
+    i, s, t = (order.index(code) for code in ("image", "satisfaction", "trust"))
+    b = np.array([0.15, 0.40, 0.25])
+    r = matrix[np.ix_([i, s, t], [i, s, t])]
+    assert population.residual_variances["loyalty"] == pytest.approx(1 - b @ r @ b, abs=1e-12)
+    assert matrix[s, t] == pytest.approx(0.6, abs=1e-12)
+
+
+def test_population_accepts_a_mapping(instrument):
+    raw = _raw(POPULATION)
+    population = load_population(raw, instrument)
+    assert population.path is None
+    assert population.paths == load_population(POPULATION, instrument).paths
+    raw["nonresponse"]["rate"] = 2
+    with pytest.raises(InstrumentError, match=r"^The population model \(a mapping, not read"):
+        load_population(raw, instrument)
 
 
 def _broken_population(tmp_path: Path, mutate: Mutation) -> Path:
@@ -865,6 +930,31 @@ def _broken_population(tmp_path: Path, mutate: Mutation) -> Path:
 
 def _probabilities(code: str, probabilities: dict[int, float]) -> Mutation:
     return lambda raw: raw["profile"][code].__setitem__("probabilities", probabilities)
+
+
+def _set(path: str, value: Any) -> Mutation:
+    """Set the entry at a dotted path (list indices as numbers) of the raw model."""
+    *parents, last = [int(part) if part.isdigit() else part for part in path.split(".")]
+
+    def mutate(raw: dict[str, Any]) -> None:
+        entry = raw
+        for part in parents:
+            entry = entry[part]
+        entry[last] = value
+
+    return mutate
+
+
+def _pop(path: str) -> Mutation:
+    *parents, last = path.split(".")
+
+    def mutate(raw: dict[str, Any]) -> None:
+        entry = raw
+        for part in parents:
+            entry = entry[part]
+        entry.pop(last)
+
+    return mutate
 
 
 BROKEN_POPULATIONS: list[tuple[str, Mutation, str]] = [
@@ -919,14 +1009,195 @@ BROKEN_POPULATIONS: list[tuple[str, Mutation, str]] = [
     ),
     (
         "missing rate of 1",
-        lambda raw: raw.__setitem__("missing_rate", 1),
-        r"key 'missing_rate': must be below 1",
+        _set("nonresponse.rate", 1),
+        r"section 'nonresponse', key 'rate': must be below 1",
     ),
     (
         "other instrument",
         lambda raw: raw["population"].__setitem__("instrument", "another-survey"),
         r"the model is written for instrument 'another-survey', but .*instrument\.yaml is "
         r"'crm-citic-zhengzhou-survey'",
+    ),
+    (
+        "old key missing_rate",
+        _set("missing_rate", 0.01),
+        r"top level: unknown key\(s\) \['missing_rate'\]",
+    ),
+    (
+        "section missing",
+        _pop("measurement"),
+        r"top level: missing key\(s\) \['measurement'\]",
+    ),
+    (
+        "section the instrument needs missing",
+        _pop("importance"),
+        r"top level: missing key\(s\) \['importance'\]: the instrument has importance block\. "
+        r"Add the section 'importance'",
+    ),
+    (
+        "filter probabilities off",
+        _set("filters.complained_12m.probabilities", {1: 0.2, 2: 0.2}),
+        r"filter 'complained_12m', key 'probabilities': the probabilities sum to 0\.4",
+    ),
+    (
+        "filter missing",
+        _set("filters", {}),
+        r"section 'filters': the variables must be exactly the instrument's filter questions; "
+        r"missing \['complained_12m'\]",
+    ),
+    (
+        "path not in the instrument",
+        _set("paths.coefficients.0", ["loyalty", "image", 0.2]),
+        r"paths\.coefficients\[0\]: \[loyalty, image\] is not a path of the instrument's model\. "
+        r"Give a coefficient for each path",
+    ),
+    (
+        "path missing",
+        lambda raw: raw["paths"]["coefficients"].pop(),
+        r"paths\.coefficients: no coefficient for the instrument's path\(s\) "
+        r"\[\['trust', 'loyalty'\]\]",
+    ),
+    (
+        "path given twice",
+        lambda raw: raw["paths"]["coefficients"].append(["image", "expectation", 0.5]),
+        r"paths\.coefficients\[19\]: the path \[image, expectation\] is given twice",
+    ),
+    (
+        "path not a triple",
+        _set("paths.coefficients.0", ["image", "expectation"]),
+        r"paths\.coefficients\[0\]: must be a triple \[construct, construct, coefficient\]",
+    ),
+    (
+        "coefficient of 1",
+        _set("paths.coefficients.0", ["image", "expectation", 1.0]),
+        r"paths\.coefficients\[0\]: must be strictly between -1 and 1 \(a standardized value\)\. "
+        r"Got 1\.0",
+    ),
+    (
+        "paths explain everything",
+        _set("paths.coefficients.16", ["satisfaction", "trust", 0.9999999]),
+        r"section 'paths': the paths into 'trust' explain 1 of its variance, leaving no residual "
+        r"variance",
+    ),
+    (
+        "correlation of an endogenous construct",
+        _set("exogenous_correlations.pairs.0", ["value", "staff", 0.3]),
+        r"exogenous_correlations\.pairs\[0\]: 'value' is not an exogenous construct of the "
+        r"model\. Correlate the exogenous constructs",
+    ),
+    (
+        "correlation pair missing",
+        lambda raw: raw["exogenous_correlations"]["pairs"].pop(0),
+        r"exogenous_correlations\.pairs: no correlation for the pair\(s\) \[\['image', 'staff'\]\]",
+    ),
+    (
+        "correlation pair twice, reversed",
+        lambda raw: raw["exogenous_correlations"]["pairs"].append(["staff", "image", 0.4]),
+        r"exogenous_correlations\.pairs\[15\]: the pair \['image', 'staff'\] is given twice",
+    ),
+    (
+        "correlations not positive definite",
+        lambda raw: raw["exogenous_correlations"].__setitem__(
+            "pairs",
+            [
+                [a, b, 0.95 if a == "image" else -0.9]
+                for a, b, _ in raw["exogenous_correlations"]["pairs"]
+            ],
+        ),
+        r"exogenous_correlations\.pairs: the correlations are not jointly possible: their "
+        r"matrix is not positive definite",
+    ),
+    (
+        "loading missing",
+        lambda raw: raw["measurement"]["loadings"].pop("sat2"),
+        r"measurement\.loadings: the keys must be exactly the instrument's construct items "
+        r"\[.*\]; missing \['sat2'\], unknown \[\]",
+    ),
+    (
+        "loading above 1",
+        _set("measurement.loadings.sat2", 1.2),
+        r"measurement\.loadings 'sat2': must be strictly between -1 and 1",
+    ),
+    (
+        "loading not a number",
+        _set("measurement.loadings.sat2", "0.8"),
+        r"measurement\.loadings 'sat2': must be a number\. Got '0\.8'",
+    ),
+    (
+        "shift of an endogenous construct",
+        _set("group_shifts.shifts.2", {"satisfaction": 0.2}),
+        r"section 'group_shifts', shifts of group 2: 'satisfaction' is not an exogenous construct "
+        r"of the model\. Shift the exogenous constructs",
+    ),
+    (
+        "shift of the reference group",
+        _set("group_shifts.shifts.1", {"image": 0.2}),
+        r"shifts of group 1: 1 is not an answer code of 'bank_type' other than the reference 1",
+    ),
+    (
+        "group variable unknown",
+        _set("group_shifts.variable", "bank"),
+        r"section 'group_shifts', key 'variable': 'bank' is not a profile variable",
+    ),
+    (
+        "outside construct partner unknown",
+        _set("outside_model.complaint.correlated_with", "complaints"),
+        r"outside_model 'complaint', key 'correlated_with': 'complaints' is not a construct of "
+        r"the structural model",
+    ),
+    (
+        "outside construct missing",
+        _set("outside_model", {}),
+        r"section 'outside_model': the keys must be exactly the constructs outside the model "
+        r"\['complaint'\]; missing \['complaint'\]",
+    ),
+    (
+        "importance touch-point missing",
+        lambda raw: raw["importance"]["means"].pop("staff"),
+        r"section 'importance', key 'means': the keys must be exactly the touch-points",
+    ),
+    (
+        "too few cut points",
+        _set("thresholds.scales.agree7", [-1.0, 0.0, 1.0]),
+        r"thresholds\.scales 'agree7': must list 6 cut points for the 7-point scale",
+    ),
+    (
+        "cut points not increasing",
+        _set("thresholds.scales.agree7", [-2.0, -1.5, -1.6, -0.5, 0.2, 1.2]),
+        r"thresholds\.scales 'agree7': the cut points must increase strictly",
+    ),
+    (
+        "thresholds of an unknown scale",
+        _set("thresholds.scales.agree5", [0.0, 1.0, 2.0, 3.0]),
+        r"thresholds\.scales: the keys must be exactly the scales of the Likert items "
+        r"\['agree7', 'importance7'\]; missing \[\], unknown \['agree5'\]",
+    ),
+    (
+        "careless types off",
+        _set("careless.types", {"straight_line": 0.5, "speeder": 0.5}),
+        r"section 'careless', key 'types': the codes must be exactly the kinds of careless "
+        r"respondent \['straight_line', 'random'\]; missing \['random'\], unknown \['speeder'\]",
+    ),
+    (
+        "straight-line answer not a point",
+        _set("careless.straight_line_answers", {4: 0.5, 8: 0.5}),
+        r"key 'straight_line_answers': the codes must be exactly the scale points "
+        r"\[1, 2, 3, 4, 5, 6, 7\]",
+    ),
+    (
+        "attention pass probability above 1",
+        _set("attention.pass_attentive", 1.2),
+        r"section 'attention', key 'pass_attentive': must be a probability in \[0, 1\]",
+    ),
+    (
+        "duration median of 0",
+        _set("duration.careless.median", 0),
+        r"duration 'careless', key 'median': must be positive\. Got 0",
+    ),
+    (
+        "duration kind missing",
+        _pop("duration.careless"),
+        r"section 'duration': missing key\(s\) \['careless'\]",
     ),
 ]
 
@@ -949,3 +1220,20 @@ def test_probabilities_within_tolerance_are_accepted(tmp_path: Path, instrument)
     path = _write(tmp_path / "population.yaml", raw)
     population = load_population(path, instrument)
     assert population.probabilities["gender"][2] == 0.52 + 5e-10
+
+
+def test_group_shifts_are_optional(tmp_path: Path, instrument):
+    raw = copy.deepcopy(_raw(POPULATION))
+    raw.pop("group_shifts")
+    population = load_population(_write(tmp_path / "population.yaml", raw), instrument)
+    assert population.group_shifts is None
+
+
+def test_section_the_instrument_has_no_use_for_is_named(tmp_path: Path, instrument):
+    no_importance = dataclasses.replace(instrument, importance=None)
+    with pytest.raises(
+        InstrumentError,
+        match=r"section 'importance': the instrument .*instrument\.yaml has no importance block\. "
+        r"Remove the section\.",
+    ):
+        load_population(POPULATION, no_importance)
