@@ -8,33 +8,17 @@ Exports are written atomically: a failure never leaves a half-written file under
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from analysis.files import atomic_output, write_json
 from analysis.instrument import Instrument, Variable, check_language
 
 # SPSS variable labels are limited to 256 bytes; longer question texts are cut at a character.
 _SPSS_LABEL_BYTES = 256
 _CODED_TYPES = frozenset({"categorical", "likert", "binary"})
-
-
-def _atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Call ``write(temp_path)`` and move the result to ``path`` only if it succeeded."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(handle)
-    try:
-        write(Path(temp))
-        os.replace(temp, path)
-    finally:
-        Path(temp).unlink(missing_ok=True)
-    return path
 
 
 def _check_columns(data: pd.DataFrame, instrument: Instrument, function: str) -> list[Variable]:
@@ -107,12 +91,11 @@ def write_sav(
     )
     column_labels = [_variable_label(v, language) for v in variables]
     value_labels = {v.code: _value_labels(v, language) for v in variables if v.type in _CODED_TYPES}
-    return _atomic_write(
-        Path(path),
-        lambda temp: pyreadstat.write_sav(
-            frame, str(temp), column_labels=column_labels, variable_value_labels=value_labels
-        ),
-    )
+    with atomic_output(path) as temporary:
+        pyreadstat.write_sav(
+            frame, str(temporary), column_labels=column_labels, variable_value_labels=value_labels
+        )
+    return Path(path)
 
 
 def read_sav_labels(path: str | Path) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict]]:
@@ -213,11 +196,8 @@ def write_csv_package(
     out_dir = Path(out_dir)
     csv_path = out_dir / f"{name}.csv"
     ordered = data[[v.code for v in variables]]
-    _atomic_write(csv_path, lambda temp: ordered.to_csv(temp, index=False, lineterminator="\n"))
+    with atomic_output(csv_path) as temporary:
+        ordered.to_csv(temporary, index=False, lineterminator="\n")
     digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     descriptor = datapackage_descriptor(instrument, csv_path.name, digest, synthetic=synthetic)
-    text = json.dumps(descriptor, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    package = _atomic_write(
-        out_dir / "datapackage.json", lambda temp: temp.write_text(text, encoding="utf-8")
-    )
-    return {"csv": csv_path, "datapackage": package}
+    return {"csv": csv_path, "datapackage": write_json(out_dir / "datapackage.json", descriptor)}

@@ -18,7 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from analysis.store import StrPath, write_json
+from analysis.files import write_json
+from analysis.store import StrPath
 
 PACKAGE = "crm-citic-zhengzhou"
 GIT_TIMEOUT_S = 30

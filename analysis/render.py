@@ -35,8 +35,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
@@ -45,6 +44,8 @@ from typing import Any
 import pypandoc
 import typst
 import yaml
+
+from analysis.files import atomic_output, write_json
 
 FORMATS = ("html", "pdf", "docx")
 #: Folders of the results store staged with the book as ``results/<folder>``.
@@ -532,30 +533,6 @@ def _pandoc(*args: str | Path, cwd: Path) -> str:
     return _run([pypandoc.get_pandoc_path(), *args], cwd=cwd, what="pandoc").stderr
 
 
-@contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it into place only on success.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
-    >>> with atomic_output(target) as temporary:
-    ...     _ = temporary.write_text("done", encoding="utf-8")
-    >>> target.read_text(encoding="utf-8")
-    'done'
-    """
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    temporary = Path(name)
-    try:
-        yield temporary
-        temporary.chmod(0o644)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -856,9 +833,7 @@ def _check_options(formats: Sequence[str], renderer: str, function: str = "rende
 
 
 def _write_info(info: Mapping[str, Any], out_dir: Path) -> None:
-    with atomic_output(out_dir / "render-info.json") as temporary:
-        text = json.dumps(info, indent=2, sort_keys=True, ensure_ascii=False)
-        temporary.write_text(text + "\n", encoding="utf-8")
+    write_json(out_dir / "render-info.json", info)
 
 
 def render_paper(

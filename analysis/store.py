@@ -38,6 +38,8 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
+from analysis.files import atomic_output, write_json
+
 StrPath: TypeAlias = str | os.PathLike[str]
 CellFormat: TypeAlias = str | Callable[[Any], str]
 
@@ -60,45 +62,10 @@ _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def _json_bytes(data: Any) -> bytes:
-    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
-
-
 def _write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_output(path) as temporary:
         temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
     return path
-
-
-def write_json(path: StrPath, data: Any) -> Path:
-    """Write JSON atomically: sorted keys, indent 2, UTF-8 text, a trailing newline.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        Destination; missing parent folders are created.
-    data : object
-        JSON-serialisable data (NaN and infinity are refused).
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = write_json(Path(tempfile.mkdtemp()) / "a.json", {"b": 1, "a": "郑州"})
-    >>> path.read_text(encoding="utf-8")
-    '{\\n  "a": "郑州",\\n  "b": 1\\n}\\n'
-    """
-    return _write_atomic(Path(path), _json_bytes(data))
 
 
 def _sha256(data: bytes) -> str:

@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib import pyplot as plt
 
+from analysis.files import write_json
 from analysis.provenance import file_sha256
-from analysis.store import ResultsStore, collect, load_values, write_json
+from analysis.store import ResultsStore, collect, load_values
 
 SOURCE = "01_sample_profile"
 PROFILE = pd.DataFrame(
