@@ -48,12 +48,34 @@ rule survey_data:
         "--population {input.population:q} --out {output:q} --n {params.n} --seed {params.seed}"
 
 
+rule clean:
+    """Validate and screen the responses: the analysis sample, its exports and the exclusion
+    ledger."""
+    input:
+        responses=OUT.responses,
+        instrument=RUN.survey.instrument,
+        code=CODE,
+    output:
+        OUT.clean_outputs,
+    params:
+        out=OUT.data_dir,
+        synthetic="true" if RUN.uses_synthetic_responses else "false",
+        screening=json.dumps(RUN.as_dict()["screening"], sort_keys=True),
+    log:
+        OUT.error_file("clean"),
+    benchmark:
+        OUT.benchmark("clean")
+    shell:
+        "{STEP} {log:q} clean --responses {input.responses:q} --instrument {input.instrument:q} "
+        "--out-dir {params.out:q} --synthetic {params.synthetic} --screening {params.screening:q}"
+
+
 rule notebook:
     """Execute one notebook with papermill; its results go to the store as a fragment."""
     input:
         notebook="notebooks/{name}.ipynb",
         instrument=RUN.survey.instrument,
-        responses=OUT.responses,
+        data=rules.clean.output,
         code=CODE,
     output:
         executed=OUT.executed("{name}"),

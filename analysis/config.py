@@ -35,6 +35,25 @@ class SurveyConfig:
 
 
 @dataclass(frozen=True)
+class ScreeningConfig:
+    """The quality-screening rules and their thresholds (see :mod:`analysis.screening`).
+
+    ``None`` means the default of :data:`analysis.screening.DEFAULT_THRESHOLDS` (or, for
+    ``rules``, :data:`analysis.screening.DEFAULT_RULES`); values are checked when screening runs.
+    """
+
+    rules: tuple[str, ...] | None = None
+    max_missing_share: float | None = None
+    min_duration_ratio: float | None = None
+    min_duration_seconds: float | None = None
+    straightline_run: int | None = None
+
+    def thresholds(self) -> dict[str, float]:
+        """The thresholds set in the configuration (the others take their defaults)."""
+        return {k: v for k, v in asdict(self).items() if k != "rules" and v is not None}
+
+
+@dataclass(frozen=True)
 class PaperConfig:
     """How the paper is rendered."""
 
@@ -61,6 +80,7 @@ class RunConfig:
     output_dir: str = "output"
     seed: int = 20261128
     survey: SurveyConfig = SurveyConfig()
+    screening: ScreeningConfig = ScreeningConfig()
     paper: PaperConfig = PaperConfig()
     source: str = "config/config.yaml"
 
@@ -73,11 +93,13 @@ class RunConfig:
         """The configuration as plain data (for provenance and Snakemake params)."""
         data = asdict(self)
         data["paper"]["formats"] = list(self.paper.formats)
+        if self.screening.rules is not None:
+            data["screening"]["rules"] = list(self.screening.rules)
         data.pop("source")
         return data
 
 
-_SECTIONS = {"survey": SurveyConfig, "paper": PaperConfig}
+_SECTIONS = {"survey": SurveyConfig, "screening": ScreeningConfig, "paper": PaperConfig}
 
 
 def _unknown_keys_error(
@@ -107,8 +129,9 @@ def _section(name: str, raw: Any, source: str) -> Any:
         )
     _check_keys(raw, list(cls.__dataclass_fields__), f"the '{name}' section", source)
     values = dict(raw)
-    if "formats" in values:
-        values["formats"] = tuple(values["formats"])
+    for key in ("formats", "rules"):
+        if values.get(key) is not None:
+            values[key] = tuple(values[key])
     return cls(**values)
 
 

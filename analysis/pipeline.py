@@ -35,6 +35,22 @@ class OutputPaths:
         return self._join("data", "responses_synthetic.csv")
 
     @property
+    def data_dir(self) -> str:
+        return self._join("data")
+
+    @property
+    def clean_outputs(self) -> list[str]:
+        from analysis.cleaning import OUTPUTS
+
+        return [self._join("data", name) for name in OUTPUTS]
+
+    @property
+    def clean_responses(self) -> str:
+        from analysis.cleaning import CLEAN_NAME
+
+        return self._join("data", f"{CLEAN_NAME}.csv")
+
+    @property
     def results(self) -> str:
         return self._join("results")
 
@@ -158,7 +174,9 @@ def notebook_parameters(config: RunConfig, name: str) -> str:
     available = {
         "instrument_path": config.survey.instrument,
         "population_path": config.survey.population,
-        "responses_path": out.responses,
+        "responses_path": out.clean_responses,
+        "raw_responses_path": out.responses,
+        "data_dir": out.data_dir,
         "synthetic": config.uses_synthetic_responses,
         "results_dir": out.results,
         "seed": config.seed,
@@ -188,6 +206,19 @@ def make_questionnaire(
     written = write_questionnaire(loaded, Path(results_dir, "questionnaire"))
     rendered = render_questionnaire(loaded, documents_dir, formats=tuple(formats))
     return {"markdown": written, "documents": rendered}
+
+
+def make_clean_data(
+    raw: str, instrument: str, out_dir: str, *, synthetic: bool, screening: dict[str, Any]
+) -> dict[str, Path]:
+    """Validate and screen the raw responses into the analysis sample (:mod:`analysis.cleaning`)."""
+    from analysis.cleaning import clean_responses
+
+    rules = screening.pop("rules", None)
+    options = {"rules": tuple(rules)} if rules else {}
+    return clean_responses(
+        raw, instrument, out_dir, synthetic=synthetic, thresholds=screening, **options
+    )
 
 
 def collect_results(results_dir: str) -> Path:

@@ -74,6 +74,7 @@ __all__ = [
     "flag_failed_attention",
     "flag_straightlining",
     "flag_too_fast",
+    "ledger_for_paper",
     "longest_run",
     "screen_responses",
 ]
@@ -653,3 +654,43 @@ def screen_responses(
         exclusions=exclusions,
         thresholds=MappingProxyType(used),
     )
+
+
+def ledger_for_paper(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The exclusion ledger as the paper shows it: one row per step, readable column names.
+
+    Parameters
+    ----------
+    ledger : DataFrame
+        :attr:`ScreeningResult.ledger` (or the ``exclusion_ledger.csv`` the pipeline writes).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Step, Rule, Description, N before, Excluded, N after``.
+
+    Examples
+    --------
+    >>> ledger = pd.DataFrame({"step": [0], "rule": ["validated"],
+    ...                        "description": ["validated responses"], "n_before": [400],
+    ...                        "n_excluded": [0], "n_after": [400]})
+    >>> list(ledger_for_paper(ledger).columns)
+    ['Step', 'Rule', 'Description', 'N before', 'Excluded', 'N after']
+    """
+    missing = [c for c in LEDGER_COLUMNS if c not in ledger.columns]
+    if missing:
+        raise ValueError(
+            f"The 'ledger' parameter of ledger_for_paper must have the columns "
+            f"{list(LEDGER_COLUMNS)}. Missing: {missing}."
+        )
+    names = {
+        "step": "Step",
+        "rule": "Rule",
+        "description": "Description",
+        "n_before": "N before",
+        "n_excluded": "Excluded",
+        "n_after": "N after",
+    }
+    table = ledger[list(LEDGER_COLUMNS)].rename(columns=names)
+    table["Rule"] = table["Rule"].str.replace("_", " ")
+    return table

@@ -27,6 +27,16 @@ def _survey_data(args: argparse.Namespace) -> Any:
     )
 
 
+def _clean(args: argparse.Namespace) -> Any:
+    return pipeline.make_clean_data(
+        args.responses,
+        args.instrument,
+        args.out_dir,
+        synthetic=args.synthetic == "true",
+        screening=json.loads(args.screening),
+    )
+
+
 def _notebook(args: argparse.Namespace) -> Any:
     return execute_notebook(args.notebook, args.executed, parameters=json.loads(args.parameters))
 
@@ -60,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         step.add_argument(f"--{name}", required=True)
     step.add_argument("--n", type=int, required=True)
     step.add_argument("--seed", type=int, required=True)
+    step = sub.add_parser("clean", help="validate and screen the responses")
+    for name in ("responses", "instrument", "out-dir", "screening"):
+        step.add_argument(f"--{name}", required=True)
+    step.add_argument("--synthetic", choices=["true", "false"], required=True)
     step = sub.add_parser("notebook", help="execute one notebook with papermill")
     step.add_argument("notebook", type=Path)
     step.add_argument("executed", type=Path)
@@ -80,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
 STEPS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "survey_data": _survey_data,
+    "clean": _clean,
     "notebook": _notebook,
     "questionnaire": _questionnaire,
     "results": _results,

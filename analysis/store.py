@@ -183,13 +183,25 @@ def _pad(text: str, width: int, *, right: bool) -> str:
     return fill + text if right else text + fill
 
 
+#: Widest share a long text column claims in the separator line (in characters).
+RULE_WIDTH_CAP = 40
+
+
+def _rule_width(width: int, cells: list[str]) -> int:
+    """Dashes for a column: its width, capped so one long text column cannot squeeze the others
+    into hyphenated slivers, but never narrower than its longest word."""
+    longest_word = max((_display_width(word) for cell in cells for word in cell.split()), default=3)
+    return max(3, longest_word, min(width, RULE_WIDTH_CAP))
+
+
 def _markdown_table(
     frame: pd.DataFrame, *, float_format: str, formats: Mapping[str, CellFormat], na_rep: str
 ) -> str:
     """A pipe table, numeric columns right-aligned, cells padded so the source reads as a grid.
 
-    Padding also sets the column widths pandoc and Quarto give a wide table (they follow the
-    number of dashes in the separator line).
+    The separator line sets the column widths pandoc and Quarto give a wide table (they follow
+    its number of dashes): each column's width, a long text column capped at
+    :data:`RULE_WIDTH_CAP`.
     """
     header = [_escape(str(name)) for name in frame.columns]
     columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
@@ -204,9 +216,13 @@ def _markdown_table(
         padded = (_pad(c, w, right=r) for c, w, r in zip(cells, widths, right, strict=True))
         return "| " + " | ".join(padded) + " |"
 
+    dashes = [
+        _rule_width(width, [title, *cells])
+        for width, title, cells in zip(widths, header, body, strict=True)
+    ]
     rule = "|".join(
         "-" * (w + 1) + ":" if r else ":" + "-" * (w + 1)
-        for w, r in zip(widths, right, strict=True)
+        for w, r in zip(dashes, right, strict=True)
     )
     rows = (row(list(cells)) for cells in zip(*body, strict=True))
     return "\n".join([row(header), f"|{rule}|", *rows]) + "\n"

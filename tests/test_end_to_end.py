@@ -56,7 +56,7 @@ def _values(out: Path) -> dict[str, dict]:
 def test_run_leaves_paper_notebooks_store_and_provenance(first_run: Path):
     for fmt in ("html", "pdf", "docx"):
         assert (first_run / "paper" / f"crm-citic-zhengzhou.{fmt}").stat().st_size > 1000
-    assert (first_run / "notebooks" / "01_sample_profile.ipynb").exists()
+    assert (first_run / "notebooks" / "02_sample_profile.ipynb").exists()
     assert (first_run / "results" / "tables" / "sample_profile.csv").exists()
     assert (first_run / "results" / "figures" / "sample_bank_type.png").exists()
     provenance = json.loads((first_run / "results" / "provenance.json").read_text("utf-8"))
@@ -104,7 +104,7 @@ def test_pdf_and_docx_show_the_numbers(first_run: Path):
 
 
 def test_second_run_does_no_work(first_run: Path):
-    executed = first_run / "notebooks" / "01_sample_profile.ipynb"
+    executed = first_run / "notebooks" / "02_sample_profile.ipynb"
     before = executed.stat().st_mtime_ns
     result = run_study(first_run)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -151,16 +151,61 @@ def test_unknown_config_key_is_named(tmp_path: Path):
     assert "['sample_size']" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(first_run: Path, tmp_path: Path):
+def test_invalid_responses_stop_the_clean_step_with_the_validation_message(tmp_path: Path):
+    raw = (REPO_ROOT / "survey" / "responses_synthetic.csv").read_text("utf-8").splitlines()
+    header = raw[0].split(",")
+    row = raw[1].split(",")
+    row[header.index("bank_type")] = "9"
     bad = tmp_path / "responses.csv"
-    bad.write_text("respondent_id,gender,age_band,bank_type\n1,1,2,9\n", encoding="utf-8")
+    bad.write_text("\n".join([raw[0], ",".join(row)]) + "\n", encoding="utf-8")
+    before = bad.read_bytes()
     out = tmp_path / "out"
-    shutil.copytree(first_run, out)  # an earlier, complete run whose end products become stale
     result = run_study(out, config=_config_with(tmp_path, responses=str(bad)))
     assert result.returncode != 0
-    assert "Notebook notebooks/01_sample_profile.ipynb failed in cell" in result.stderr
-    assert (out / "notebooks" / "failed" / "01_sample_profile.ipynb").exists()
-    assert not (out / "notebooks" / "01_sample_profile.ipynb").exists()
+    assert "Step 'clean' failed" in result.stderr
+    assert "Column 'bank_type' holds 1 value(s)" in result.stderr and "row 2: 9" in result.stderr
+    assert bad.read_bytes() == before, "the raw file must never be modified"
+    assert not (out / "data" / "responses_clean.csv").exists()
+
+
+def _repository_copy(tmp_path: Path) -> Path:
+    """The committed sources in a scratch folder, to break one notebook without touching ours."""
+    copy = tmp_path / "repo"
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, tracked):
+        if (REPO_ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, copy / name)
+    return copy
+
+
+def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(first_run: Path, tmp_path: Path):
+    repo = _repository_copy(tmp_path)
+    notebook = repo / "notebooks" / "02_sample_profile.ipynb"
+    content = json.loads(notebook.read_text("utf-8"))
+    failing = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "fails",
+        "metadata": {},
+        "outputs": [],
+        "source": ["profile = sample_profile(responses, instrument, language='fr')"],
+    }
+    content["cells"].insert(6, failing)
+    notebook.write_text(json.dumps(content), encoding="utf-8")
+    out = tmp_path / "out"
+    shutil.copytree(first_run, out)  # an earlier, complete run whose end products become stale
+    command = [sys.executable, "-m", "analysis", "run", "--output-dir", str(out), "--cores", "2"]
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "Notebook notebooks/02_sample_profile.ipynb failed in cell 7" in result.stderr
+    assert "language='fr'" in result.stderr, "the message quotes the failing cell"
+    assert (out / "notebooks" / "failed" / "02_sample_profile.ipynb").exists()
+    assert not (out / "notebooks" / "02_sample_profile.ipynb").exists()
     assert not (out / "results" / "values.json").exists()
     assert not list((out / "paper").glob("crm-citic-zhengzhou.*"))
     assert not (out / "results" / "provenance.json").exists()
