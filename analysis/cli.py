@@ -7,6 +7,8 @@ run
     with nothing changed does no work).
 dry-run
     List what ``run`` would do, and why, without doing it.
+validate, synthesize, questionnaire, export
+    Survey-data commands for one file (:mod:`analysis.datacli`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from analysis import pipeline
@@ -29,6 +32,7 @@ from analysis.config import (
     display_path,
     load_config,
 )
+from analysis.datacli import add_commands, data_errors
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
             help="parallel jobs (default: all cores)",
         )
         cmd.add_argument("--forceall", action="store_true", help="rerun every step")
+        cmd.set_defaults(handler=partial(run, dry_run=name == "dry-run"))
+    add_commands(sub)
     return parser
 
 
@@ -155,7 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         _parser().print_help()
         return 2
     try:
-        return run(args, dry_run=args.command == "dry-run")
+        return args.handler(args)
     except ConfigError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
+    except data_errors() as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
