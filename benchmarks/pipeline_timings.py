@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "notebooks" / "01_sample_profile.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "02_sample_profile.ipynb"
 
 
 def timed(command: list[str]) -> float:
@@ -80,7 +80,7 @@ def main() -> int:
         ("cold run (fresh output folder, warm environment)", cold),
         ("no-op rerun (`python -m analysis run`)", noop),
         ("no-op rerun of the README's first command (`python3 reproduce.py`)", noop_full),
-        ("one notebook changed (01_sample_profile)", one),
+        (f"one notebook changed ({NOTEBOOK.stem})", one),
     ]
     lines = [
         "# Pipeline timings",
