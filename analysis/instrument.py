@@ -374,6 +374,12 @@ class Model:
         """The constructs in the model, in order of first appearance in ``paths``."""
         return tuple(dict.fromkeys(code for path in self.paths for code in path))
 
+    @property
+    def exogenous(self) -> tuple[str, ...]:
+        """The constructs no path points to, in the model's order."""
+        targets = {target for _, target in self.paths}
+        return tuple(code for code in self.constructs if code not in targets)
+
     def predictors(self, code: str) -> tuple[str, ...]:
         """The constructs with a path to ``code``."""
         return tuple(source for source, target in self.paths if target == code)
@@ -1969,11 +1975,6 @@ def _paths(check: _Checker, raw: Any, instrument: Instrument) -> Mapping[tuple[s
     return MappingProxyType({path: given[path] for path in known})
 
 
-def _model_exogenous(instrument: Instrument) -> tuple[str, ...]:
-    targets = {target for _, target in instrument.model.paths}
-    return tuple(code for code in instrument.model.constructs if code not in targets)
-
-
 def _correlation_pair(
     check: _Checker, raw: Any, where: str, exogenous: tuple[str, ...]
 ) -> tuple[tuple[str, str], float]:
@@ -2347,7 +2348,7 @@ def load_population(path: str | Path | Mapping[str, Any], instrument: Instrument
             "Pass the matching instrument, or update the model to it.",
         )
     _check_sections_present(check, document, instrument)
-    exogenous = _model_exogenous(instrument)
+    exogenous = instrument.model.exogenous
     population = Population(
         path=source,
         instrument_id=instrument.id,
