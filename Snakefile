@@ -76,6 +76,7 @@ rule notebook:
         notebook="notebooks/{name}.ipynb",
         instrument=RUN.survey.instrument,
         data=rules.clean.output,
+        extra=lambda wildcards: pipeline.notebook_extra_inputs(wildcards.name),
         code=CODE,
     output:
         executed=OUT.executed("{name}"),

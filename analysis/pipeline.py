@@ -13,6 +13,8 @@ from typing import Any
 from analysis.config import REPO_ROOT, RunConfig, display_path, resolve
 
 PAPER_BASENAME = "crm-citic-zhengzhou"
+#: Public datasets and R/SmartPLS reference values (the validation appendix's inputs).
+REFERENCE_DIR = "tests/reference"
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 
 
@@ -162,6 +164,20 @@ def paper_sources() -> list[str]:
     )
 
 
+def notebook_extra_inputs(name: str) -> list[str]:
+    """Files a notebook reads besides the analysis sample: the reference set, if it declares
+    ``reference_dir`` (so that a change to a reference value reruns it)."""
+    from analysis.notebooks import declared_parameters
+
+    if "reference_dir" not in declared_parameters(REPO_ROOT / "notebooks" / f"{name}.ipynb"):
+        return []
+    return sorted(
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in (REPO_ROOT / REFERENCE_DIR).rglob("*")
+        if p.is_file()
+    )
+
+
 def notebook_parameters(config: RunConfig, name: str) -> str:
     """The parameters for notebook ``name``: those it declares, from the run's configuration.
 
@@ -180,6 +196,7 @@ def notebook_parameters(config: RunConfig, name: str) -> str:
         "synthetic": config.uses_synthetic_responses,
         "results_dir": out.results,
         "seed": config.seed,
+        "reference_dir": REFERENCE_DIR,
     }
     declared = declared_parameters(REPO_ROOT / "notebooks" / f"{name}.ipynb")
     return json.dumps({k: available[k] for k in declared if k in available}, sort_keys=True)
