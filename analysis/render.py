@@ -103,6 +103,7 @@ TYPST_HEADER = f"""\
 #set figure(numbering: none)
 #show heading.where(level: 1): it => pagebreak(weak: true) + it
 #show link: set text(fill: rgb("#1f4e79"))
+#show figure.where(kind: table): set block(breakable: true)
 """
 
 

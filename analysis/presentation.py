@@ -1,0 +1,581 @@
+"""Tables as the paper shows them: the tidy results of the analysis modules, reshaped and named.
+
+The analysis modules return long, tidy, unrounded tables with a fixed column vocabulary
+(``estimate, se, ci_low, ci_high, ...``). The paper needs few, named columns per table so that
+it fits a PDF page. The functions here only select, join and rename; numbers stay unrounded
+(the results store rounds them in the Markdown table and keeps them exact in the CSV), except
+where two numbers share one cell (an interval, a range), which becomes text.
+
+- :func:`format_p`, :func:`p_text` and :func:`format_interval`: APA-style p values and
+  intervals;
+- :func:`construct_descriptives_table`: construct-score statistics with the range of item means;
+- :func:`reliability_table`: alpha with its CI, omega, CR and AVE per construct;
+- :func:`fit_table`: one row per estimator (ML, MLR) of the CFA's global fit;
+- :func:`loadings_table`, :func:`fornell_larcker_table`, :func:`htmt_table`;
+- :func:`common_method_table`: Harman's test and the common latent factor side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+#: The dash between the ends of a range (an en dash).
+RANGE_DASH = "\u2013"
+
+
+def _label(labels: Mapping[str, str] | None, code: str) -> str:
+    return str((labels or {}).get(code, code))
+
+
+def _require(table: pd.DataFrame, columns: Sequence[str], parameter: str, function: str) -> None:
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(
+            f"The '{parameter}' parameter of {function} must be a pandas DataFrame. "
+            f"Got {type(table).__name__}."
+        )
+    lacking = [column for column in columns if column not in table.columns]
+    if lacking:
+        raise ValueError(
+            f"The '{parameter}' parameter of {function} lacks the columns {lacking}; pass the "
+            "table the analysis function returned."
+        )
+
+
+def format_p(p: float) -> str:
+    """A p value in APA style: three decimals without the leading zero, ``< .001`` below.
+
+    Examples
+    --------
+    >>> format_p(0.32797), format_p(0.00002), format_p(1.0)
+    ('.328', '< .001', '1.000')
+    """
+    if not isinstance(p, int | float) or math.isnan(p) or not 0 <= p <= 1:
+        raise ValueError(f"The 'p' parameter of format_p must be a number in [0, 1]. Got {p!r}.")
+    if p < 0.001:
+        return "< .001"
+    text = f"{p:.3f}"
+    return text[1:] if text.startswith("0") else text
+
+
+def p_text(p: float) -> str:
+    """A p value as written in a sentence: ``p < .001`` or ``p = .328``.
+
+    Examples
+    --------
+    >>> p_text(0.32797), p_text(0.00002)
+    ('p = .328', 'p < .001')
+    """
+    text = format_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def format_interval(low: float, high: float, fmt: str = ".2f") -> str:
+    """An interval as ``[low, high]``, each end formatted with ``fmt``.
+
+    Examples
+    --------
+    >>> format_interval(0.6679, 0.8632)
+    '[0.67, 0.86]'
+    """
+    return f"[{format(low, fmt)}, {format(high, fmt)}]"
+
+
+def construct_descriptives_table(
+    score_statistics: pd.DataFrame,
+    item_statistics: pd.DataFrame,
+    *,
+    constructs: Mapping[str, Sequence[str]],
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Construct scores described, one row per construct, with the range of its item means.
+
+    Parameters
+    ----------
+    score_statistics : pandas.DataFrame
+        :func:`analysis.descriptives.item_statistics` of the construct scores (its ``item``
+        column holds the construct codes).
+    item_statistics : pandas.DataFrame
+        :func:`analysis.descriptives.item_statistics` of the items.
+    constructs : Mapping[str, Sequence[str]]
+        Construct code -> its items, in the order of the table.
+    labels : Mapping[str, str], optional
+        Construct code -> name shown. Default: codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Construct``, ``Items`` (number), ``n`` (scored respondents), ``Mean``, ``SD``,
+        ``Skew``, ``Kurtosis`` (of the score, as computed) and ``Item means`` (text,
+        ``"min–max"`` with two decimals, items as answered).
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"item": ["trust"], "n": [3], "mean": [5.0], "sd": [1.0],
+    ...                        "skew": [0.1], "kurtosis": [-0.2]})
+    >>> items = pd.DataFrame({"item": ["tru1", "tru2"], "mean": [4.9, 5.13]})
+    >>> construct_descriptives_table(scores, items, constructs={"trust": ["tru1", "tru2"]})
+      Construct  Items  n  Mean   SD  Skew  Kurtosis Item means
+    0     trust      2  3   5.0  1.0   0.1      -0.2  4.90–5.13
+    """
+    function = "construct_descriptives_table"
+    _require(
+        score_statistics,
+        ["item", "n", "mean", "sd", "skew", "kurtosis"],
+        "score_statistics",
+        function,
+    )
+    _require(item_statistics, ["item", "mean"], "item_statistics", function)
+    scores = score_statistics.set_index("item")
+    means = item_statistics.set_index("item")["mean"]
+    absent = [code for code in constructs if code not in scores.index]
+    absent += [item for items in constructs.values() for item in items if item not in means.index]
+    if absent:
+        raise ValueError(f"{function}: no statistics for {absent}; describe them first.")
+    rows = []
+    for code, items in constructs.items():
+        item_means = means.loc[list(items)]
+        rows.append(
+            {
+                "Construct": _label(labels, code),
+                "Items": len(items),
+                "n": int(scores.loc[code, "n"]),
+                "Mean": scores.loc[code, "mean"],
+                "SD": scores.loc[code, "sd"],
+                "Skew": scores.loc[code, "skew"],
+                "Kurtosis": scores.loc[code, "kurtosis"],
+                "Item means": f"{item_means.min():.2f}{RANGE_DASH}{item_means.max():.2f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reliability_table(
+    alpha: pd.DataFrame,
+    omega: pd.DataFrame,
+    composite_reliability: pd.DataFrame,
+    average_variance_extracted: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Reliability and convergent validity per construct, in the order of ``alpha``.
+
+    Parameters
+    ----------
+    alpha : pandas.DataFrame
+        Rows of :func:`analysis.reliability.cronbach_alpha`, one per construct, with a
+        ``construct`` column added.
+    omega : pandas.DataFrame
+        Rows of :func:`analysis.reliability.mcdonald_omega` with a ``construct`` column.
+    composite_reliability, average_variance_extracted : pandas.DataFrame
+        :func:`analysis.cfa.cfa_composite_reliability` and
+        :func:`analysis.cfa.cfa_average_variance_extracted` (of one CFA or several
+        concatenated).
+    labels : Mapping[str, str], optional
+        Construct code -> name shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Construct``, ``Items``, ``n`` (alpha's), ``Alpha``, ``Alpha 95% CI`` (text),
+        ``Omega``, ``CR``, ``AVE``.
+
+    Examples
+    --------
+    >>> alpha = pd.DataFrame({"construct": ["trust"], "n_items": [4], "n": [360],
+    ...                       "estimate": [0.8], "ci_low": [0.77], "ci_high": [0.83]})
+    >>> one = pd.DataFrame({"construct": ["trust"], "estimate": [0.81]})
+    >>> reliability_table(alpha, one, one, one.assign(estimate=0.52)).iloc[0].to_dict()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'Construct': 'trust', 'Items': 4, 'n': 360, 'Alpha': 0.8, 'Alpha 95% CI': '[0.77, 0.83]',
+     'Omega': 0.81, 'CR': 0.81, 'AVE': 0.52}
+    """
+    function = "reliability_table"
+    _require(
+        alpha, ["construct", "n_items", "n", "estimate", "ci_low", "ci_high"], "alpha", function
+    )
+    others = {
+        "Omega": ("omega", omega),
+        "CR": ("composite_reliability", composite_reliability),
+        "AVE": ("average_variance_extracted", average_variance_extracted),
+    }
+    estimates = {}
+    for column, (parameter, table) in others.items():
+        _require(table, ["construct", "estimate"], parameter, function)
+        estimates[column] = table.set_index("construct")["estimate"]
+    return pd.DataFrame(
+        {
+            "Construct": [_label(labels, code) for code in alpha["construct"]],
+            "Items": alpha["n_items"].to_numpy(),
+            "n": alpha["n"].to_numpy(),
+            "Alpha": alpha["estimate"].to_numpy(),
+            "Alpha 95% CI": [
+                format_interval(low, high)
+                for low, high in zip(alpha["ci_low"], alpha["ci_high"], strict=True)
+            ],
+            **{
+                column: alpha["construct"].map(values).to_numpy()
+                for column, values in estimates.items()
+            },
+        }
+    )
+
+
+def _fit_values(table: pd.DataFrame) -> dict[str, object]:
+    """The reported version of each index: robust (scaled chi-square) under MLR, else standard."""
+    robust = table["estimator"].iloc[0] == "MLR"
+    rows = table.set_index(["index", "version"])
+
+    def pick(index: str, preferred: str) -> pd.Series:
+        return rows.loc[(index, preferred if robust else "standard")]
+
+    chi2 = pick("chi2", "scaled")
+    rmsea = pick("rmsea", "robust")
+    return {
+        "χ²": chi2["estimate"],
+        "df": int(chi2["df"]),
+        "p": chi2["p_val"],
+        "CFI": pick("cfi", "robust")["estimate"],
+        "TLI": pick("tli", "robust")["estimate"],
+        "RMSEA": rmsea["estimate"],
+        "90% CI": format_interval(rmsea["ci_low"], rmsea["ci_high"], ".3f"),
+        "SRMR": rows.loc[("srmr", "standard"), "estimate"],
+    }
+
+
+def fit_table(fits: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Global fit of one or more CFAs, one row each, with the version of each index reported.
+
+    Under MLR the Yuan-Bentler scaled chi-square and the robust CFI, TLI and RMSEA are shown
+    (Brosseau-Liard & Savalei); under ML the standard ones. SRMR has one version.
+
+    Parameters
+    ----------
+    fits : Mapping[str, pandas.DataFrame]
+        Row label -> :func:`analysis.cfa.fit_indices` of a model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Model``, ``n``, ``χ²``, ``df``, ``p``, ``CFI``, ``TLI``, ``RMSEA``, ``90% CI`` (of
+        RMSEA; text, three decimals), ``SRMR``.
+
+    Examples
+    --------
+    >>> rows = [("chi2", "standard", 10.0, None, None, 8, 0.27), ("cfi", "standard", 0.99, None,
+    ...         None, None, None), ("tli", "standard", 0.98, None, None, None, None),
+    ...         ("rmsea", "standard", 0.03, 0.0, 0.08, 8, 0.7), ("srmr", "standard", 0.04,
+    ...         None, None, None, None)]
+    >>> table = pd.DataFrame(rows, columns=["index", "version", "estimate", "ci_low",
+    ...                      "ci_high", "df", "p_val"]).assign(n=100, estimator="ML")
+    >>> fit_table({"ML": table})["90% CI"].iloc[0]
+    '[0.000, 0.080]'
+    """
+    rows = []
+    for label, table in fits.items():
+        _require(
+            table,
+            ["index", "version", "estimate", "ci_low", "ci_high", "df", "p_val", "n", "estimator"],
+            "fits",
+            "fit_table",
+        )
+        rows.append({"Model": label, "n": int(table["n"].iloc[0])} | _fit_values(table))
+    return pd.DataFrame(rows)
+
+
+def loadings_table(
+    loadings: pd.DataFrame, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Standardized loadings as shown: ``Construct``, ``Item``, ``Loading``, ``SE``, ``95% CI``.
+
+    Parameters
+    ----------
+    loadings : pandas.DataFrame
+        :func:`analysis.cfa.standardized_loadings` (of one CFA or several concatenated).
+    labels : Mapping[str, str], optional
+        Construct code -> name shown.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"construct": ["trust"], "item": ["tru1"], "estimate": [0.771],
+    ...                       "se": [0.035], "ci_low": [0.703], "ci_high": [0.839]})
+    >>> loadings_table(table)["95% CI"].iloc[0]
+    '[0.70, 0.84]'
+    """
+    _require(
+        loadings,
+        ["construct", "item", "estimate", "se", "ci_low", "ci_high"],
+        "loadings",
+        "loadings_table",
+    )
+    return pd.DataFrame(
+        {
+            "Construct": [_label(labels, code) for code in loadings["construct"]],
+            "Item": loadings["item"].to_numpy(),
+            "Loading": loadings["estimate"].to_numpy(),
+            "SE": loadings["se"].to_numpy(),
+            "95% CI": [
+                format_interval(low, high)
+                for low, high in zip(loadings["ci_low"], loadings["ci_high"], strict=True)
+            ],
+        }
+    )
+
+
+def loadings_wide_table(
+    loadings: pd.DataFrame, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Standardized loadings one row per construct: ``Items`` and ``Item 1``, ``Item 2``, ...
+
+    Compact enough for a page: the construct's items in model order as a range of codes
+    (``img1–img4``) and their loadings side by side; constructs with fewer items than the
+    longest leave the last cells missing. Standard errors and intervals belong in
+    :func:`loadings_table`.
+
+    Parameters
+    ----------
+    loadings : pandas.DataFrame
+        :func:`analysis.cfa.standardized_loadings` (of one CFA or several concatenated).
+    labels : Mapping[str, str], optional
+        Construct code -> name shown.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"construct": ["a", "a", "b"], "item": ["a1", "a2", "b1"],
+    ...                       "estimate": [0.8, 0.7, 0.9]})
+    >>> loadings_wide_table(table)
+      Construct  Items  Item 1  Item 2
+    0         a  a1–a2     0.8     0.7
+    1         b     b1     0.9     NaN
+    """
+    _require(loadings, ["construct", "item", "estimate"], "loadings", "loadings_wide_table")
+    groups = {code: group for code, group in loadings.groupby("construct", sort=False)}
+    width = max(len(group) for group in groups.values())
+    rows = []
+    for code, group in groups.items():
+        codes = group["item"].tolist()
+        span = codes[0] if len(codes) == 1 else f"{codes[0]}{RANGE_DASH}{codes[-1]}"
+        values = group["estimate"].tolist() + [math.nan] * (width - len(group))
+        rows.append(
+            {"Construct": _label(labels, code), "Items": span}
+            | {f"Item {j + 1}": value for j, value in enumerate(values)}
+        )
+    return pd.DataFrame(rows)
+
+
+def pair_triangle_table(
+    pairs: pd.DataFrame,
+    *,
+    lower: str = "estimate",
+    upper: str = "ci_high",
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A construct-by-construct matrix with one statistic below the diagonal, another above.
+
+    For a table of pairs such as :func:`analysis.cfa.htmt_bootstrap`: constructs are numbered
+    in the order they first appear, rows are labelled ``"1 name"`` and columns ``"1"``,
+    ``"2"``, ...; cell (i, j) holds ``lower`` of the pair if i > j and ``upper`` if i < j
+    (e.g. the HTMT below and the upper limit of its interval above); the diagonal is missing.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        Rows with ``construct_a``, ``construct_b`` and the columns ``lower`` and ``upper``.
+    lower, upper : str
+        The columns shown below and above the diagonal.
+    labels : Mapping[str, str], optional
+        Construct code -> name shown.
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"construct_a": ["a", "a", "b"], "construct_b": ["b", "c", "c"],
+    ...                       "estimate": [0.5, 0.4, 0.3], "ci_high": [0.6, 0.5, 0.45]})
+    >>> pair_triangle_table(pairs)
+      Construct    1    2     3
+    0       1 a  NaN  0.6  0.50
+    1       2 b  0.5  NaN  0.45
+    2       3 c  0.4  0.3   NaN
+    """
+    _require(pairs, ["construct_a", "construct_b", lower, upper], "pairs", "pair_triangle_table")
+    order = list(dict.fromkeys([*pairs["construct_a"], *pairs["construct_b"]]))
+    position = {code: k for k, code in enumerate(order)}
+    matrix = [[math.nan] * len(order) for _ in order]
+    for a, b, low, high in zip(
+        pairs["construct_a"], pairs["construct_b"], pairs[lower], pairs[upper], strict=True
+    ):
+        i, j = sorted((position[a], position[b]))
+        matrix[j][i], matrix[i][j] = float(low), float(high)
+    table = pd.DataFrame(matrix, columns=[str(k + 1) for k in range(len(order))])
+    table.insert(
+        0, "Construct", [f"{k + 1} {_label(labels, code)}" for k, code in enumerate(order)]
+    )
+    return table
+
+
+def fornell_larcker_table(
+    pairs: pd.DataFrame, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The Fornell-Larcker criterion per construct: sqrt(AVE) against its largest correlation.
+
+    A compact form of the classic matrix: for each construct, the square root of its AVE, the
+    construct it correlates with most strongly, that correlation's absolute value, and whether
+    sqrt(AVE) exceeds it (the criterion holds for every pair that includes the construct).
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        :func:`analysis.cfa.fornell_larcker`.
+    labels : Mapping[str, str], optional
+        Construct code -> name shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Construct``, ``sqrt(AVE)``, ``Most correlated with``, ``Largest |r|``, ``Criterion
+        met`` ("yes"/"no"), constructs in the order they first appear in ``pairs``.
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"construct_a": ["a", "a", "b"], "construct_b": ["b", "c", "c"],
+    ...                       "estimate": [0.5, -0.9, 0.2], "sqrt_ave_a": [0.8, 0.8, 0.7],
+    ...                       "sqrt_ave_b": [0.7, 0.85, 0.85]})
+    >>> fornell_larcker_table(pairs)[["Construct", "Most correlated with", "Criterion met"]]
+      Construct Most correlated with Criterion met
+    0         a                    c            no
+    1         b                    a           yes
+    2         c                    a            no
+    """
+    _require(
+        pairs,
+        ["construct_a", "construct_b", "estimate", "sqrt_ave_a", "sqrt_ave_b"],
+        "pairs",
+        "fornell_larcker_table",
+    )
+    forward = pairs.rename(columns={"construct_a": "construct", "construct_b": "other"})
+    backward = pairs.rename(columns={"construct_b": "construct", "construct_a": "other"})
+    long = pd.concat(
+        [
+            forward.assign(root=forward["sqrt_ave_a"]),
+            backward.assign(root=backward["sqrt_ave_b"]),
+        ],
+        ignore_index=True,
+    ).assign(r=lambda frame: frame["estimate"].abs())
+    order = list(dict.fromkeys([*pairs["construct_a"], *pairs["construct_b"]]))
+    rows = []
+    for code in order:
+        own = long[long["construct"] == code]
+        top = own.loc[own["r"].idxmax()]
+        rows.append(
+            {
+                "Construct": _label(labels, code),
+                "sqrt(AVE)": top["root"],
+                "Most correlated with": _label(labels, top["other"]),
+                "Largest |r|": top["r"],
+                "Criterion met": "yes" if top["root"] > top["r"] else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def htmt_table(
+    htmt: pd.DataFrame, *, labels: Mapping[str, str] | None = None, threshold: float = 0.85
+) -> pd.DataFrame:
+    """HTMT per pair of constructs with its bootstrap interval and the check against a threshold.
+
+    Parameters
+    ----------
+    htmt : pandas.DataFrame
+        :func:`analysis.cfa.htmt_bootstrap`.
+    labels : Mapping[str, str], optional
+        Construct code -> name shown.
+    threshold : float, default 0.85
+        The conservative HTMT threshold of Henseler et al. (2015).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Construct A``, ``Construct B``, ``HTMT``, ``95% CI`` (text) and ``Upper < .85``
+        ("yes"/"no"; the header names ``threshold``).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"construct_a": ["a"], "construct_b": ["b"], "estimate": [0.6],
+    ...                       "ci_low": [0.5], "ci_high": [0.72]})
+    >>> htmt_table(table)
+      Construct A Construct B  HTMT        95% CI Upper < .85
+    0           a           b   0.6  [0.50, 0.72]         yes
+    """
+    _require(
+        htmt, ["construct_a", "construct_b", "estimate", "ci_low", "ci_high"], "htmt", "htmt_table"
+    )
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
+        raise ValueError(
+            f"The 'threshold' parameter of htmt_table must be a positive number. Got {threshold!r}."
+        )
+    header = f"Upper < {format(threshold, '.2f').removeprefix('0')}"
+    return pd.DataFrame(
+        {
+            "Construct A": [_label(labels, code) for code in htmt["construct_a"]],
+            "Construct B": [_label(labels, code) for code in htmt["construct_b"]],
+            "HTMT": htmt["estimate"].to_numpy(),
+            "95% CI": [
+                format_interval(low, high)
+                for low, high in zip(htmt["ci_low"], htmt["ci_high"], strict=True)
+            ],
+            header: ["yes" if high < threshold else "no" for high in htmt["ci_high"]],
+        }
+    )
+
+
+def common_method_table(
+    harman: pd.DataFrame, clf_share: pd.DataFrame, clf_change: pd.DataFrame
+) -> pd.DataFrame:
+    """Harman's single-factor test and the common latent factor (CLF), one row each.
+
+    Parameters
+    ----------
+    harman : pandas.DataFrame
+        :func:`analysis.cfa.harman_single_factor`.
+    clf_share : pandas.DataFrame
+        :func:`analysis.cfa.clf_variance_share`.
+    clf_change : pandas.DataFrame
+        :func:`analysis.cfa.clf_loading_change`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Check``, ``n``, ``Variance share (%)``, ``Detail`` (text: Harman's first eigenvalue
+        and the number above 1; the CLF's likelihood-ratio test and largest loading change).
+
+    Examples
+    --------
+    >>> harman = pd.DataFrame({"estimate": [0.24], "eigenvalue": [9.75],
+    ...                        "n_eigenvalues_above_1": [10], "n": [243]})
+    >>> share = pd.DataFrame({"estimate": [0.019], "statistic": [0.05], "df": [1],
+    ...                       "p_val": [0.41], "n": [243]})
+    >>> change = pd.DataFrame({"estimate": [-0.007, -0.017]})
+    >>> common_method_table(harman, share, change)["Detail"].iloc[1]
+    'LR test chi-square(1) = 0.05, p = .410; largest loading change -0.017'
+    """
+    function = "common_method_table"
+    _require(harman, ["estimate", "eigenvalue", "n_eigenvalues_above_1", "n"], "harman", function)
+    _require(clf_share, ["estimate", "statistic", "df", "p_val", "n"], "clf_share", function)
+    _require(clf_change, ["estimate"], "clf_change", function)
+    h, c = harman.iloc[0], clf_share.iloc[0]
+    change = clf_change["estimate"]
+    largest = float(change.loc[change.abs().idxmax()])
+    return pd.DataFrame(
+        {
+            "Check": ["Harman's single factor", "Common latent factor"],
+            "n": [int(h["n"]), int(c["n"])],
+            "Variance share (%)": [100 * h["estimate"], 100 * c["estimate"]],
+            "Detail": [
+                f"first eigenvalue {h['eigenvalue']:.2f}; "
+                f"{int(h['n_eigenvalues_above_1'])} eigenvalues above 1",
+                f"LR test chi-square({int(c['df'])}) = {c['statistic']:.2f}, "
+                f"p = {format_p(float(c['p_val']))}; largest loading change {largest:.3f}",
+            ],
+        }
+    )

@@ -1,0 +1,200 @@
+"""The paper's tables are the analysis results reshaped, not recomputed."""
+
+from __future__ import annotations
+
+import doctest
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import analysis.presentation
+from analysis.cfa import (
+    cfa_model,
+    clf_loading_change,
+    clf_variance_share,
+    fit_indices,
+    fornell_larcker,
+    harman_single_factor,
+    htmt_bootstrap,
+    standardized_loadings,
+)
+from analysis.presentation import (
+    common_method_table,
+    construct_descriptives_table,
+    fit_table,
+    format_interval,
+    format_p,
+    fornell_larcker_table,
+    htmt_table,
+    loadings_table,
+    loadings_wide_table,
+    p_text,
+    pair_triangle_table,
+    reliability_table,
+)
+
+HS_CONSTRUCTS = {
+    "visual": ["x1", "x2", "x3"],
+    "textual": ["x4", "x5", "x6"],
+    "speed": ["x7", "x8", "x9"],
+}
+
+
+@pytest.fixture(scope="module")
+def hs() -> pd.DataFrame:
+    return pd.read_csv("tests/reference/data/hs_lavaan.csv")
+
+
+@pytest.fixture(scope="module")
+def hs_fit(hs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cfa_model(hs, constructs=HS_CONSTRUCTS, estimator="MLR")
+
+
+def test_doctests():
+    failed, attempted = doctest.testmod(analysis.presentation)
+    assert attempted > 0 and failed == 0
+
+
+@pytest.mark.parametrize(
+    ("p", "text"), [(0.0, "< .001"), (0.000999, "< .001"), (0.001, ".001"), (0.5, ".500")]
+)
+def test_format_p(p, text):
+    assert format_p(p) == text
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), "0.3"])
+def test_format_p_rejects_non_probabilities(p):
+    with pytest.raises(ValueError, match="'p' parameter of format_p must be a number in"):
+        format_p(p)
+
+
+def test_p_text_reads_as_a_sentence():
+    assert p_text(0.0004) == "p < .001"
+    assert p_text(0.05) == "p = .050"
+
+
+def test_format_interval_uses_the_format():
+    assert format_interval(0.0, 0.0222, ".3f") == "[0.000, 0.022]"
+
+
+def test_fit_table_reports_robust_indices_under_mlr(hs_fit):
+    indices = fit_indices(hs_fit)
+    table = fit_table({"MLR": indices}).iloc[0]
+    rows = indices.set_index(["index", "version"])
+    assert_allclose(table["χ²"], rows.loc[("chi2", "scaled"), "estimate"], rtol=1e-12)
+    assert_allclose(table["CFI"], rows.loc[("cfi", "robust"), "estimate"], rtol=1e-12)
+    assert_allclose(table["p"], rows.loc[("chi2", "scaled"), "p_val"], rtol=1e-12)
+    rmsea = rows.loc[("rmsea", "robust")]
+    assert_allclose(table["RMSEA"], rmsea["estimate"], rtol=1e-12)
+    assert table["90% CI"] == f"[{rmsea['ci_low']:.3f}, {rmsea['ci_high']:.3f}]"
+    assert table["df"] == 24 and table["n"] == 301
+
+
+def test_fit_table_reports_standard_indices_under_ml(hs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        indices = fit_indices(cfa_model(hs, constructs=HS_CONSTRUCTS))
+    table = fit_table({"ML": indices}).iloc[0]
+    # lavaan 0.6: fitMeasures(cfa(HS.model, data = HS), "chisq") = 85.306
+    assert_allclose(table["χ²"], 85.306, atol=1e-3)
+
+
+def test_fit_table_names_a_missing_column():
+    with pytest.raises(ValueError, match=r"'fits' parameter of fit_table lacks the columns"):
+        fit_table({"ML": pd.DataFrame({"index": ["cfi"]})})
+
+
+def test_loadings_table_keeps_estimates_unrounded(hs_fit):
+    loadings = standardized_loadings(hs_fit)
+    table = loadings_table(loadings, labels={"visual": "Visual"})
+    assert table["Construct"].iloc[0] == "Visual"
+    assert table["Loading"].tolist() == loadings["estimate"].tolist()
+    assert list(table.columns) == ["Construct", "Item", "Loading", "SE", "95% CI"]
+
+
+def test_fornell_larcker_table_matches_the_pairs(hs_fit):
+    pairs = fornell_larcker(hs_fit)
+    table = fornell_larcker_table(pairs).set_index("Construct")
+    assert list(table.index) == list(HS_CONSTRUCTS)
+    for code in HS_CONSTRUCTS:
+        own = pairs[(pairs["construct_a"] == code) | (pairs["construct_b"] == code)]
+        assert_allclose(table.loc[code, "Largest |r|"], own["estimate"].abs().max(), rtol=1e-12)
+        met = bool(own["supported"].all())
+        assert table.loc[code, "Criterion met"] == ("yes" if met else "no")
+
+
+def test_htmt_table_checks_the_upper_limit(hs):
+    boot = htmt_bootstrap(hs, constructs=HS_CONSTRUCTS, n_boot=50, random_state=3)
+    table = htmt_table(boot, threshold=0.9)
+    assert "Upper < .90" in table.columns
+    assert (table["Upper < .90"] == np.where(boot["ci_high"] < 0.9, "yes", "no")).all()
+    with pytest.raises(ValueError, match="'threshold' parameter of htmt_table"):
+        htmt_table(boot, threshold=0)
+
+
+def test_common_method_table_from_the_library(hs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        harman = harman_single_factor(hs, items=[f"x{i}" for i in range(1, 10)])
+        share = clf_variance_share(hs, constructs=HS_CONSTRUCTS)
+        change = clf_loading_change(hs, constructs=HS_CONSTRUCTS)
+    table = common_method_table(harman, share, change)
+    assert_allclose(
+        table["Variance share (%)"],
+        [100 * harman.loc[0, "estimate"], 100 * share.loc[0, "estimate"]],
+        rtol=1e-12,
+    )
+    assert table["n"].tolist() == [301, 301]
+
+
+def test_reliability_table_aligns_constructs_by_code():
+    alpha = pd.DataFrame(
+        {
+            "construct": ["a", "b"],
+            "n_items": [3, 4],
+            "n": [100, 50],
+            "estimate": [0.8, 0.7],
+            "ci_low": [0.75, 0.6],
+            "ci_high": [0.85, 0.79],
+        }
+    )
+    other = pd.DataFrame({"construct": ["b", "a"], "estimate": [0.71, 0.81]})
+    table = reliability_table(alpha, other, other, other, labels={"a": "A"})
+    assert table["Construct"].tolist() == ["A", "b"]
+    assert table["Omega"].tolist() == [0.81, 0.71]
+    assert table["Alpha 95% CI"].tolist() == ["[0.75, 0.85]", "[0.60, 0.79]"]
+
+
+def test_construct_descriptives_table_names_what_is_missing():
+    scores = pd.DataFrame(
+        {"item": ["a"], "n": [3], "mean": [5.0], "sd": [1.0], "skew": [0.0], "kurtosis": [0.0]}
+    )
+    items = pd.DataFrame({"item": ["a1"], "mean": [5.0]})
+    with pytest.raises(ValueError, match=r"no statistics for \['a2'\]"):
+        construct_descriptives_table(scores, items, constructs={"a": ["a1", "a2"]})
+    with pytest.raises(TypeError, match="'item_statistics' parameter of"):
+        construct_descriptives_table(scores, [1], constructs={"a": ["a1"]})
+
+
+def test_loadings_wide_table_keeps_model_order(hs_fit):
+    loadings = standardized_loadings(hs_fit)
+    table = loadings_wide_table(loadings)
+    assert table["Items"].tolist() == ["x1–x3", "x4–x6", "x7–x9"]
+    assert_allclose(
+        table[["Item 1", "Item 2", "Item 3"]].to_numpy().ravel(), loadings["estimate"], rtol=1e-12
+    )
+
+
+def test_pair_triangle_table_places_both_statistics(hs):
+    boot = htmt_bootstrap(hs, constructs=HS_CONSTRUCTS, n_boot=50, random_state=4)
+    table = pair_triangle_table(boot).set_index("Construct")
+    matrix = table.to_numpy()
+    assert np.isnan(np.diag(matrix)).all()
+    assert_allclose(matrix[1, 0], boot.loc[0, "estimate"], rtol=1e-12)  # visual-textual
+    assert_allclose(matrix[0, 1], boot.loc[0, "ci_high"], rtol=1e-12)
+    assert list(table.index) == ["1 visual", "2 textual", "3 speed"]
