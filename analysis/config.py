@@ -54,6 +54,14 @@ class ScreeningConfig:
 
 
 @dataclass(frozen=True)
+class StructuralConfig:
+    """The structural model's bootstrap (see :func:`analysis.sem.indirect_effects`)."""
+
+    bootstrap_draws: int = 2000
+    jobs: int = 2
+
+
+@dataclass(frozen=True)
 class PaperConfig:
     """How the paper is rendered."""
 
@@ -81,6 +89,7 @@ class RunConfig:
     seed: int = 20261128
     survey: SurveyConfig = SurveyConfig()
     screening: ScreeningConfig = ScreeningConfig()
+    structural: StructuralConfig = StructuralConfig()
     paper: PaperConfig = PaperConfig()
     source: str = "config/config.yaml"
 
@@ -99,7 +108,12 @@ class RunConfig:
         return data
 
 
-_SECTIONS = {"survey": SurveyConfig, "screening": ScreeningConfig, "paper": PaperConfig}
+_SECTIONS = {
+    "survey": SurveyConfig,
+    "screening": ScreeningConfig,
+    "structural": StructuralConfig,
+    "paper": PaperConfig,
+}
 
 
 def _unknown_keys_error(
@@ -146,6 +160,12 @@ def _validate(config: RunConfig) -> RunConfig:
         raise ConfigError(
             f"The 'survey.synthetic_n' key of {src} must be an integer >= 10. Got {n!r}."
         )
+    for key in ("bootstrap_draws", "jobs"):
+        value = getattr(config.structural, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(
+                f"The 'structural.{key}' key of {src} must be a positive integer. Got {value!r}."
+            )
     if config.paper.renderer not in RENDERERS:
         raise ConfigError(
             f"The 'paper.renderer' key of {src} must be one of {list(RENDERERS)}. "

@@ -197,6 +197,8 @@ def notebook_parameters(config: RunConfig, name: str) -> str:
         "results_dir": out.results,
         "seed": config.seed,
         "reference_dir": REFERENCE_DIR,
+        "bootstrap_draws": config.structural.bootstrap_draws,
+        "jobs": config.structural.jobs,
     }
     declared = declared_parameters(REPO_ROOT / "notebooks" / f"{name}.ipynb")
     return json.dumps({k: available[k] for k in declared if k in available}, sort_keys=True)

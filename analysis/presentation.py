@@ -579,3 +579,143 @@ def common_method_table(
             ],
         }
     )
+
+
+def path_table(
+    paths: pd.DataFrame, *, labels: Mapping[str, str] | None = None, r_squared: pd.DataFrame
+) -> pd.DataFrame:
+    """The structural paths as the paper shows them, with each target's R².
+
+    Parameters
+    ----------
+    paths : DataFrame
+        :func:`analysis.sem.structural_paths`.
+    labels : mapping, optional
+        Construct code -> short name.
+    r_squared : DataFrame
+        :func:`analysis.sem.r_squared`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Path, β, 95% CI, p, R² of target``.
+    """
+    _require(
+        paths, ["source", "target", "estimate", "ci_low", "ci_high", "p_val"], "paths", "path_table"
+    )
+    _require(r_squared, ["construct", "estimate"], "r_squared", "path_table")
+    r2 = dict(zip(r_squared["construct"], r_squared["estimate"], strict=True))
+    return pd.DataFrame(
+        {
+            "Path": [
+                f"{_label(labels, a)} → {_label(labels, b)}"
+                for a, b in zip(paths["source"], paths["target"], strict=True)
+            ],
+            "β": paths["estimate"].to_numpy(),
+            "95% CI": [
+                format_interval(lo, hi)
+                for lo, hi in zip(paths["ci_low"], paths["ci_high"], strict=True)
+            ],
+            "p": [format_p(float(p)) for p in paths["p_val"]],
+            "R² of target": [r2.get(b, math.nan) for b in paths["target"]],
+        }
+    )
+
+
+def effects_table(
+    effects: pd.DataFrame,
+    *,
+    outcome: str,
+    interval: str = "bias-corrected",
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Total indirect and total effects on one outcome, with one kind of bootstrap interval.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        :func:`analysis.sem.indirect_effects`.
+    outcome : str
+        The outcome construct (e.g. ``"loyalty"``).
+    interval : {"bias-corrected", "percentile"}
+        Which bootstrap interval to show (matched in the ``method`` column).
+    labels : mapping, optional
+        Construct code -> short name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Source, Indirect, 95% CI (indirect), Total, 95% CI (total)``, one row per
+        source with an indirect route to ``outcome``.
+    """
+    _require(
+        effects,
+        ["effect", "source", "outcome", "estimate", "ci_low", "ci_high", "method"],
+        "effects",
+        "effects_table",
+    )
+    if interval not in {"bias-corrected", "percentile"}:
+        raise ValueError(
+            "The 'interval' parameter of effects_table must be 'bias-corrected' or "
+            f"'percentile'. Got {interval!r}."
+        )
+    chosen = effects[
+        (effects["outcome"] == outcome) & effects["method"].str.contains(interval, regex=False)
+    ]
+    if chosen.empty:
+        raise ValueError(
+            f"The 'outcome' parameter of effects_table names no outcome of the effects table. "
+            f"Got {outcome!r}; outcomes are {sorted(effects['outcome'].unique())}."
+        )
+    rows = []
+    for source, group in chosen.groupby("source", sort=False):
+        indirect = group[group["effect"] == "total indirect"].iloc[0]
+        total = group[group["effect"] == "total"].iloc[0]
+        rows.append(
+            {
+                "Source": _label(labels, source),
+                "Indirect": indirect["estimate"],
+                "95% CI (indirect)": format_interval(indirect["ci_low"], indirect["ci_high"]),
+                "Total": total["estimate"],
+                "95% CI (total)": format_interval(total["ci_low"], total["ci_high"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def method_comparison_table(
+    cbsem: pd.DataFrame, pls: pd.DataFrame, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """CB-SEM and PLS-SEM path coefficients side by side (the robustness check).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Path, CB-SEM β, PLS-SEM β, Difference, Same sign, PLS 95% CI``.
+    """
+    _require(cbsem, ["source", "target", "estimate"], "cbsem", "method_comparison_table")
+    _require(
+        pls, ["source", "target", "estimate", "ci_low", "ci_high"], "pls", "method_comparison_table"
+    )
+    merged = cbsem.merge(
+        pls, on=["source", "target"], suffixes=("_cb", "_pls"), how="inner", validate="one_to_one"
+    )
+    return pd.DataFrame(
+        {
+            "Path": [
+                f"{_label(labels, a)} → {_label(labels, b)}"
+                for a, b in zip(merged["source"], merged["target"], strict=True)
+            ],
+            "CB-SEM β": merged["estimate_cb"].to_numpy(),
+            "PLS-SEM β": merged["estimate_pls"].to_numpy(),
+            "Difference": (merged["estimate_pls"] - merged["estimate_cb"]).to_numpy(),
+            "Same sign": [
+                "yes" if a * b > 0 else "no"
+                for a, b in zip(merged["estimate_cb"], merged["estimate_pls"], strict=True)
+            ],
+            "PLS 95% CI": [
+                format_interval(lo, hi)
+                for lo, hi in zip(merged["ci_low_pls"], merged["ci_high_pls"], strict=True)
+            ],
+        }
+    )

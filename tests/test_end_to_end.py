@@ -22,9 +22,27 @@ from analysis.config import REPO_ROOT
 pytestmark = pytest.mark.e2e
 
 
-def run_study(
-    output_dir: Path, *args: str, config: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+#: Bootstrap draws in these runs: enough to exercise the structural notebook, few enough that
+#: four full runs stay fast (the default configuration's 2,000 draws take ~85 s per run).
+E2E_BOOTSTRAP_DRAWS = 100
+
+
+def _config_with(tmp_path: Path, **survey: str) -> Path:
+    """The repository's configuration with fewer bootstrap draws and ``survey`` keys changed."""
+    raw = yaml.safe_load((REPO_ROOT / "config" / "config.yaml").read_text("utf-8"))
+    raw["survey"].update(survey)
+    raw["structural"]["bootstrap_draws"] = E2E_BOOTSTRAP_DRAWS
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def fast_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _config_with(tmp_path_factory.mktemp("config"))
+
+
+def run_study(output_dir: Path, *args: str, config: Path) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -36,15 +54,14 @@ def run_study(
         "2",
         *args,
     ]
-    if config is not None:
-        command += ["--config", str(config)]
+    command += ["--config", str(config)]
     return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def first_run(tmp_path_factory: pytest.TempPathFactory, fast_config: Path) -> Path:
     out = tmp_path_factory.mktemp("run1")
-    result = run_study(out)
+    result = run_study(out, config=fast_config)
     assert result.returncode == 0, result.stderr[-4000:]
     return out
 
@@ -103,18 +120,18 @@ def test_pdf_and_docx_show_the_numbers(first_run: Path):
         assert values[key]["text"] in docx_text, f"{key} missing from the DOCX"
 
 
-def test_second_run_does_no_work(first_run: Path):
+def test_second_run_does_no_work(first_run: Path, fast_config: Path):
     executed = first_run / "notebooks" / "02_sample_profile.ipynb"
     before = executed.stat().st_mtime_ns
-    result = run_study(first_run)
+    result = run_study(first_run, config=fast_config)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "Nothing to be done" in result.stderr + result.stdout
     assert executed.stat().st_mtime_ns == before
 
 
-def test_two_runs_are_byte_identical(first_run: Path, tmp_path: Path):
+def test_two_runs_are_byte_identical(first_run: Path, fast_config: Path, tmp_path: Path):
     second = tmp_path / "run2"
-    result = run_study(second)
+    result = run_study(second, config=fast_config)
     assert result.returncode == 0, result.stderr[-4000:]
     compared = ["results/values.json", "paper/crm-citic-zhengzhou.pdf"]
     compared += [
@@ -125,14 +142,6 @@ def test_two_runs_are_byte_identical(first_run: Path, tmp_path: Path):
     ]
     for rel in compared:
         assert (first_run / rel).read_bytes() == (second / rel).read_bytes(), rel
-
-
-def _config_with(tmp_path: Path, **survey: str) -> Path:
-    raw = yaml.safe_load((REPO_ROOT / "config" / "config.yaml").read_text("utf-8"))
-    raw["survey"].update(survey)
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    return path
 
 
 def test_missing_data_file_is_named_with_the_fix(tmp_path: Path):
@@ -183,7 +192,9 @@ def _repository_copy(tmp_path: Path) -> Path:
     return copy
 
 
-def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(first_run: Path, tmp_path: Path):
+def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(
+    first_run: Path, fast_config: Path, tmp_path: Path
+):
     repo = _repository_copy(tmp_path)
     notebook = repo / "notebooks" / "02_sample_profile.ipynb"
     content = json.loads(notebook.read_text("utf-8"))
@@ -199,7 +210,18 @@ def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(first_run: Path
     notebook.write_text(json.dumps(content), encoding="utf-8")
     out = tmp_path / "out"
     shutil.copytree(first_run, out)  # an earlier, complete run whose end products become stale
-    command = [sys.executable, "-m", "analysis", "run", "--output-dir", str(out), "--cores", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "run",
+        "--output-dir",
+        str(out),
+        "--cores",
+        "2",
+        "--config",
+        str(fast_config),
+    ]
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert re.search(
@@ -216,8 +238,10 @@ def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(first_run: Path
     assert "failed in cell" in (out / "RUN_FAILED.txt").read_text("utf-8")
 
 
-def test_changed_paper_parameter_reruns_only_the_paper(first_run: Path, tmp_path: Path):
-    raw = yaml.safe_load((REPO_ROOT / "config" / "config.yaml").read_text("utf-8"))
+def test_changed_paper_parameter_reruns_only_the_paper(
+    first_run: Path, fast_config: Path, tmp_path: Path
+):
+    raw = yaml.safe_load(fast_config.read_text("utf-8"))
     raw["paper"]["formats"] = ["html", "pdf"]
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(raw), encoding="utf-8")
