@@ -198,3 +198,83 @@ def test_pair_triangle_table_places_both_statistics(hs):
     assert_allclose(matrix[1, 0], boot.loc[0, "estimate"], rtol=1e-12)  # visual-textual
     assert_allclose(matrix[0, 1], boot.loc[0, "ci_high"], rtol=1e-12)
     assert list(table.index) == ["1 visual", "2 textual", "3 speed"]
+
+
+# --- structural tables --------------------------------------------------------------------
+
+
+def _paths() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["value", "satisfaction"],
+            "target": ["satisfaction", "loyalty"],
+            "estimate": [0.3, 0.45],
+            "ci_low": [0.1, 0.3],
+            "ci_high": [0.5, 0.6],
+            "p_val": [0.004, 0.00001],
+        }
+    )
+
+
+def test_path_table_labels_paths_and_attaches_target_r2():
+    from analysis.presentation import path_table
+
+    r2 = pd.DataFrame({"construct": ["satisfaction", "loyalty"], "estimate": [0.5, 0.6]})
+    table = path_table(_paths(), labels={"value": "Value"}, r_squared=r2)
+    assert table["Path"].tolist() == ["Value → satisfaction", "satisfaction → loyalty"]
+    assert table["p"].tolist() == [".004", "< .001"]
+    assert table["R² of target"].tolist() == [0.5, 0.6]
+    assert table["95% CI"].iloc[0] == "[0.10, 0.50]"
+
+
+def test_effects_table_picks_the_interval_and_the_outcome():
+    from analysis.presentation import effects_table
+
+    rows = []
+    for effect, estimate in [("total indirect", 0.1), ("total", 0.2)]:
+        for method, low in [
+            ("percentile bootstrap CI", -0.01),
+            ("bias-corrected (BC) bootstrap CI", 0.01),
+        ]:
+            rows.append(
+                {
+                    "effect": effect,
+                    "source": "staff",
+                    "outcome": "loyalty",
+                    "estimate": estimate,
+                    "ci_low": low,
+                    "ci_high": 0.3,
+                    "method": method,
+                }
+            )
+    effects = pd.DataFrame(rows)
+    table = effects_table(effects, outcome="loyalty")
+    assert table.to_dict("records") == [
+        {
+            "Source": "staff",
+            "Indirect": 0.1,
+            "95% CI (indirect)": "[0.01, 0.30]",
+            "Total": 0.2,
+            "95% CI (total)": "[0.01, 0.30]",
+        }
+    ]
+    assert (
+        effects_table(effects, outcome="loyalty", interval="percentile")["95% CI (indirect)"].iloc[
+            0
+        ]
+        == "[-0.01, 0.30]"
+    )
+    with pytest.raises(ValueError, match=r"'outcome' parameter .* Got 'trust'"):
+        effects_table(effects, outcome="trust")
+    with pytest.raises(ValueError, match=r"'interval' parameter .* Got 'wald'"):
+        effects_table(effects, outcome="loyalty", interval="wald")
+
+
+def test_method_comparison_table_lines_up_the_same_paths():
+    from analysis.presentation import method_comparison_table
+
+    pls = _paths().iloc[::-1].assign(estimate=[-0.05, 0.25])
+    table = method_comparison_table(_paths(), pls)
+    assert table["PLS-SEM β"].tolist() == [0.25, -0.05]
+    assert table["Same sign"].tolist() == ["yes", "no"]
+    assert table["Difference"].round(10).tolist() == [-0.05, -0.5]
