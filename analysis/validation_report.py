@@ -141,6 +141,12 @@ TOLERANCES: dict[str, Tolerance] = {
         "CFA parameters and what is computed from them (standardized loadings and their SEs, "
         "factor correlations, CR, AVE): lavaan stops its optimizer at |gradient| ~1e-6",
     ),
+    "pls": Tolerance(
+        1e-8,
+        "absolute",
+        "PLS-SEM path coefficients: deterministic iterations that both programs stop when the "
+        "weights change by less than 1e-7 (agreement seen 7e-9)",
+    ),
     "sem_ill_conditioned": Tolerance(
         1e-3,
         "absolute",
@@ -190,6 +196,22 @@ MOBI_CONSTRUCTS: dict[str, list[str]] = {
     "Complaints": ["CUSCO"],
     "Loyalty": [f"CUSL{i}" for i in range(1, 4)],
 }
+
+#: The ECSI inner model of 03_mobi.R and of the SmartPLS reference (path weighting scheme).
+MOBI_PATHS: list[tuple[str, str]] = [
+    ("Image", "Expectation"),
+    ("Expectation", "Quality"),
+    ("Expectation", "Value"),
+    ("Quality", "Value"),
+    ("Image", "Satisfaction"),
+    ("Expectation", "Satisfaction"),
+    ("Quality", "Satisfaction"),
+    ("Value", "Satisfaction"),
+    ("Satisfaction", "Complaints"),
+    ("Image", "Loyalty"),
+    ("Satisfaction", "Loyalty"),
+    ("Complaints", "Loyalty"),
+]
 
 _DATA_FILES = {"hs": "hs_lavaan.csv", "bfi": "bfi_psych.csv", "mobi": "mobi.csv"}
 
@@ -759,6 +781,36 @@ def mobi_comparisons(model: CfaFit, references: References) -> pd.DataFrame:
         ),
     ]
     return _table(rows)
+
+
+def mobi_pls_comparisons(references: References, *, random_state: int = 1) -> pd.DataFrame:
+    """mobi (ECSI): PLS-SEM path coefficients (path weighting) against SmartPLS 2.0.M3.
+
+    The point estimates do not depend on the bootstrap; a few draws are made only because
+    :func:`analysis.sem.pls_paths` always reports its intervals.
+    """
+    from analysis.sem import pls_paths
+    from analysis.semmodel import SemSpecification
+
+    spec = SemSpecification(MOBI_CONSTRUCTS, MOBI_PATHS)
+    paths = pls_paths(
+        references.data("mobi"),
+        spec,
+        n_boot=10,
+        random_state=random_state,
+        n_jobs=1,
+        progress=False,
+    )
+    published = pd.read_csv(references.folder / "published" / "smartpls2_ecsi_mobi_paths.csv")
+    want = published.query("scheme == 'pathWeighting'").set_index(["from", "to"])["value"]
+    got = paths.set_index(["source", "target"])["estimate"]
+    return compare(
+        "PLS path coefficients",
+        got[want.index],
+        want,
+        program=PROGRAMS["SmartPLS"],
+        tolerance="pls",
+    )
 
 
 def outside_tolerance(table: pd.DataFrame) -> pd.DataFrame:

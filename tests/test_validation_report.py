@@ -271,3 +271,11 @@ def test_doctests():
 
     failed, attempted = doctest.testmod(analysis.validation_report)
     assert attempted >= 3 and failed == 0
+
+
+def test_mobi_pls_paths_match_smartpls_within_the_stated_tolerance():
+    from analysis.validation_report import References, mobi_pls_comparisons
+
+    row = mobi_pls_comparisons(References(REPO_ROOT / "tests" / "reference")).iloc[0]
+    assert row["n_values"] == 12 and bool(row["within"])
+    assert row["abs_difference"] <= 1e-8
