@@ -27,7 +27,7 @@ import pandas as pd
 
 from analysis.config import display_path
 from analysis.export import write_csv_package, write_sav
-from analysis.files import atomic_output, write_json
+from analysis.files import write_csv, write_json
 from analysis.instrument import load_instrument
 from analysis.responses import load_responses
 from analysis.screening import DEFAULT_RULES, screen_responses
@@ -43,12 +43,6 @@ OUTPUTS = (
     "validation_warnings.csv",
     "reading.json",
 )
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    with atomic_output(path) as temporary:
-        frame.to_csv(temporary, index=False, lineterminator="\n")
-    return path
 
 
 def clean_responses(
@@ -94,9 +88,9 @@ def clean_responses(
         screened.kept, instrument, out_dir, synthetic=synthetic, name=CLEAN_NAME
     )
     written["sav"] = write_sav(screened.kept, instrument, out_dir / f"{CLEAN_NAME}.sav")
-    written["exclusion_ledger"] = _write_csv(screened.ledger, out_dir / "exclusion_ledger.csv")
-    written["exclusions"] = _write_csv(screened.exclusions, out_dir / "exclusions.csv")
-    written["validation_warnings"] = _write_csv(
+    written["exclusion_ledger"] = write_csv(screened.ledger, out_dir / "exclusion_ledger.csv")
+    written["exclusions"] = write_csv(screened.exclusions, out_dir / "exclusions.csv")
+    written["validation_warnings"] = write_csv(
         _warning_table(loaded.warnings), out_dir / "validation_warnings.csv"
     )
     written["reading"] = write_json(

@@ -108,7 +108,7 @@ def synthesize(args: argparse.Namespace) -> int:
 
 
 def _synthesize_like(args: argparse.Namespace) -> int:
-    from analysis.files import atomic_output
+    from analysis.files import write_csv
     from analysis.instrument import load_instrument
     from analysis.population_fit import fit_population, synthesise_like, write_population
     from analysis.responses import load_responses
@@ -119,8 +119,7 @@ def _synthesize_like(args: argparse.Namespace) -> int:
     model_path = args.out.with_name(f"{args.out.stem}.population.yaml")
     write_population(fit_population(screened, instrument), model_path, source=args.like)
     sample = synthesise_like(screened, instrument, n=args.n, seed=args.seed)
-    with atomic_output(args.out) as temporary:
-        sample.to_csv(temporary, index=False, lineterminator="\n")
+    write_csv(sample, args.out)
     print(
         f"Wrote {display_path(args.out)} (synthetic, shaped like {display_path(args.like)}, "
         f"n = {len(sample)}) and the fitted model {display_path(model_path)}."

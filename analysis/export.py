@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.files import atomic_output, write_json
+from analysis.files import atomic_output, write_csv, write_json
 from analysis.instrument import Instrument, Variable, check_language
 
 # SPSS variable labels are limited to 256 bytes; longer question texts are cut at a character.
@@ -196,8 +196,7 @@ def write_csv_package(
     out_dir = Path(out_dir)
     csv_path = out_dir / f"{name}.csv"
     ordered = data[[v.code for v in variables]]
-    with atomic_output(csv_path) as temporary:
-        ordered.to_csv(temporary, index=False, lineterminator="\n")
+    write_csv(ordered, csv_path)
     digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     descriptor = datapackage_descriptor(instrument, csv_path.name, digest, synthetic=synthetic)
     return {"csv": csv_path, "datapackage": write_json(out_dir / "datapackage.json", descriptor)}

@@ -8,7 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @contextmanager
@@ -58,4 +61,11 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     """
     with atomic_output(path) as temporary:
         temporary.write_bytes(json_bytes(data))
+    return Path(path)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table as UTF-8 CSV (no index, ``\\n`` line endings) atomically."""
+    with atomic_output(path) as temporary:
+        frame.to_csv(temporary, index=False, lineterminator="\n")
     return Path(path)

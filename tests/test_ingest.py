@@ -81,12 +81,7 @@ def _csv(tmp_path: Path, lines: list[str], *, name="r.csv", encoding="utf-8") ->
 
 def test_corpus_files_are_what_the_generator_writes():
     files = corpus.corpus()
-    # validation_*.csv are hand-written fixtures of tests/test_validation.py, not generated here.
-    on_disk = sorted(
-        p.name
-        for p in CORPUS.iterdir()
-        if p.name != "make_corpus.py" and not p.name.startswith("validation_")
-    )
+    on_disk = sorted(p.name for p in CORPUS.iterdir() if p.name != "make_corpus.py")
     assert on_disk == sorted(files), "run tests/data/bad_responses/make_corpus.py"
     for name, content in files.items():
         assert (CORPUS / name).read_bytes() == content, name

@@ -1,6 +1,6 @@
 """validate_responses and response_schema: every error and warning, and the bad-file corpus.
 
-The corpus files ``tests/data/bad_responses/validation_*.csv`` are written for the miniature
+The corpus files ``tests/data/bad_validation/validation_*.csv`` are written for the miniature
 instrument :data:`MINI` below (a few columns of the shipped one, same codes), so that they stay
 readable and do not change whenever the questionnaire grows. They are read through
 ``analysis.ingest.read_response_file``, which keeps codes as they are and records each row's
@@ -33,7 +33,7 @@ from analysis.validation import (
 
 INSTRUMENT = REPO_ROOT / "survey" / "instrument.yaml"
 POPULATION = REPO_ROOT / "survey" / "population.yaml"
-CORPUS = REPO_ROOT / "tests" / "data" / "bad_responses"
+CORPUS = REPO_ROOT / "tests" / "data" / "bad_validation"
 
 MINI = """\
 # A miniature of survey/instrument.yaml for the validation corpus (same codes and scale).
@@ -586,7 +586,7 @@ def test_bad_files_give_their_documented_error_and_are_not_changed(mini, name):
     assert _sha256(path) == before, "the file was changed"
     assert sorted(path.parent.iterdir()) == siblings, "a file was written beside it"
     message = str(error.value)
-    assert message.startswith(f"The responses in tests/data/bad_responses/{name} do not match")
+    assert message.startswith(f"The responses in tests/data/bad_validation/{name} do not match")
     problems = _problems(error)
     assert len(problems) == len(ERRORS[name])
     for problem, pattern in zip(problems, ERRORS[name], strict=True):
