@@ -719,3 +719,190 @@ def method_comparison_table(
             ],
         }
     )
+
+
+def driver_table(
+    regressions: Mapping[str, pd.DataFrame],
+    vif: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Standardized drivers of each outcome side by side, with the predictors' VIFs.
+
+    Parameters
+    ----------
+    regressions : mapping of str to DataFrame
+        Outcome name as the table heads it (e.g. ``"Satisfaction"``) ->
+        :func:`analysis.drivers.driver_regression` of that outcome on the same predictors.
+    vif : DataFrame
+        :func:`analysis.drivers.variance_inflation_factors` of the predictors.
+    labels : mapping, optional
+        Predictor code -> short name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Touch-point``, then per outcome ``β (<outcome>)``, ``95% CI (<outcome>)`` (the
+        HC3 interval of b, rescaled to β by sd(x)/sd(y)), ``p (<outcome>)``, and ``VIF``; one
+        row per predictor, then one row ``R²`` with each model's R².
+    """
+    _require(vif, ["term", "estimate"], "vif", "driver_table")
+    columns: dict[str, list] = {"Touch-point": []}
+    terms = list(vif["term"])
+    columns["Touch-point"] = [_label(labels, term) for term in terms] + ["R²"]
+    for outcome, table in regressions.items():
+        _require(
+            table,
+            ["term", "beta", "ci_low", "ci_high", "p_val", "r2"],
+            "regressions",
+            "driver_table",
+        )
+        rows = table.set_index("term").loc[terms]
+        scale = rows["beta"] / rows["estimate"]  # beta = b sd(x) / sd(y): the CI scales alike
+        columns[f"β ({outcome})"] = [*rows["beta"], table["r2"].iloc[0]]
+        columns[f"95% CI ({outcome})"] = [
+            *(
+                format_interval(lo, hi)
+                for lo, hi in zip(rows["ci_low"] * scale, rows["ci_high"] * scale, strict=True)
+            ),
+            "",
+        ]
+        columns[f"p ({outcome})"] = [*(format_p(float(p)) for p in rows["p_val"]), ""]
+    columns["VIF"] = [*vif["estimate"], math.nan]
+    return pd.DataFrame(columns)
+
+
+def robustness_table(
+    robustness: Mapping[str, pd.DataFrame], *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """OLS betas next to ordered-logit coefficients per SD, per outcome, with agreement.
+
+    Parameters
+    ----------
+    robustness : mapping of str to DataFrame
+        Outcome name -> :func:`analysis.drivers.driver_robustness`.
+    labels : mapping, optional
+        Predictor code -> short name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Touch-point``, then per outcome ``OLS β``, ``Ordered logit (per SD)``,
+        ``Same conclusion``.
+    """
+    frames = []
+    for outcome, table in robustness.items():
+        _require(
+            table, ["term", "ols_beta", "ologit_per_sd", "agree"], "robustness", "robustness_table"
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    f"OLS β ({outcome})": table["ols_beta"].to_numpy(),
+                    f"Ordered logit per SD ({outcome})": table["ologit_per_sd"].to_numpy(),
+                    f"Same conclusion ({outcome})": ["yes" if a else "no" for a in table["agree"]],
+                },
+                index=[_label(labels, term) for term in table["term"]],
+            )
+        )
+    return pd.concat(frames, axis=1).rename_axis("Touch-point").reset_index()
+
+
+def ipa_table(ipa: pd.DataFrame, *, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The importance-performance table: performance, both importances, the gap and quadrant.
+
+    Parameters
+    ----------
+    ipa : DataFrame
+        :func:`analysis.ipa.importance_performance`.
+    labels : mapping, optional
+        Touch-point code -> short name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Touch-point, Performance, 95% CI, Stated importance, Derived importance (β),
+        Gap, Quadrant``.
+    """
+    _require(
+        ipa,
+        [
+            "touchpoint",
+            "performance",
+            "performance_ci_low",
+            "performance_ci_high",
+            "stated",
+            "derived",
+            "gap",
+            "quadrant",
+        ],
+        "ipa",
+        "ipa_table",
+    )
+    return pd.DataFrame(
+        {
+            "Touch-point": [_label(labels, code) for code in ipa["touchpoint"]],
+            "Performance": ipa["performance"].to_numpy(),
+            "95% CI": [
+                format_interval(lo, hi)
+                for lo, hi in zip(
+                    ipa["performance_ci_low"], ipa["performance_ci_high"], strict=True
+                )
+            ],
+            "Stated importance": ipa["stated"].to_numpy(),
+            "Derived importance (β)": ipa["derived"].to_numpy(),
+            "Gap": ipa["gap"].to_numpy(),
+            "Quadrant": ipa["quadrant"].fillna("not placed").to_numpy(),
+        }
+    )
+
+
+def gap_table(
+    gaps: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+    p_column: str = "p_val",
+    p_label: str = "p",
+) -> pd.DataFrame:
+    """Performance differences between the branch and each comparison group, per touch-point.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        :func:`analysis.ipa.group_performance_gap`, optionally with a column of adjusted p
+        values.
+    labels : mapping, optional
+        Touch-point code -> short name.
+    p_column : str, default "p_val"
+        The p values to show (e.g. a Holm-adjusted column added by the caller).
+    p_label : str, default "p"
+        Their heading (e.g. ``"p (Holm)"``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Touch-point``, then per comparison group ``Difference vs <group>``,
+        ``95% CI vs <group>``, ``<p_label> vs <group>`` (Welch).
+    """
+    _require(
+        gaps,
+        ["touchpoint", "reference", "estimate", "ci_low", "ci_high", p_column],
+        "gaps",
+        "gap_table",
+    )
+    frames = []
+    for reference, rows in gaps.groupby("reference", sort=False):
+        frames.append(
+            pd.DataFrame(
+                {
+                    f"Difference vs {reference}": rows["estimate"].to_numpy(),
+                    f"95% CI vs {reference}": [
+                        format_interval(lo, hi)
+                        for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
+                    ],
+                    f"{p_label} vs {reference}": [format_p(float(p)) for p in rows[p_column]],
+                },
+                index=[_label(labels, code) for code in rows["touchpoint"]],
+            )
+        )
+    return pd.concat(frames, axis=1).rename_axis("Touch-point").reset_index()

@@ -278,3 +278,109 @@ def test_method_comparison_table_lines_up_the_same_paths():
     assert table["PLS-SEM β"].tolist() == [0.25, -0.05]
     assert table["Same sign"].tolist() == ["yes", "no"]
     assert table["Difference"].round(10).tolist() == [-0.05, -0.5]
+
+
+# --- drivers and importance-performance -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def driver_data():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(300, 3))
+    y = x @ [0.5, 0.2, 0.0] + rng.normal(size=300)
+    z = x @ [0.1, 0.4, 0.2] + rng.normal(size=300)
+    return pd.DataFrame({"a": x[:, 0], "b": 2 * x[:, 1], "c": x[:, 2], "y": 3 * y, "z": z})
+
+
+def test_driver_table_rescales_the_interval_to_beta(driver_data):
+    from analysis.drivers import driver_regression, variance_inflation_factors
+    from analysis.presentation import driver_table
+
+    terms = ["a", "b", "c"]
+    y = driver_regression(driver_data, outcome="y", predictors=terms)
+    z = driver_regression(driver_data, outcome="z", predictors=terms)
+    vif = variance_inflation_factors(driver_data, predictors=terms)
+    table = driver_table({"Y": y, "Z": z}, vif, labels={"a": "A"})
+    assert list(table["Touch-point"]) == ["A", "b", "c", "R²"]
+    assert list(table.columns) == [
+        "Touch-point",
+        "β (Y)",
+        "95% CI (Y)",
+        "p (Y)",
+        "β (Z)",
+        "95% CI (Z)",
+        "p (Z)",
+        "VIF",
+    ]
+    # the CI of beta from a regression on z-scored variables (same rows, same HC3 t interval)
+    zscored = (driver_data - driver_data.mean()) / driver_data.std()
+    standard = driver_regression(zscored, outcome="y", predictors=terms).set_index("term")
+    expected = format_interval(standard.loc["b", "ci_low"], standard.loc["b", "ci_high"])
+    assert table.loc[1, "95% CI (Y)"] == expected
+    assert_allclose(table.loc[3, "β (Y)"], y["r2"].iloc[0])
+    assert np.isnan(table.loc[3, "VIF"])
+
+
+def test_ipa_and_gap_tables_name_quadrants_and_groups():
+    from analysis.presentation import gap_table, ipa_table
+
+    ipa = pd.DataFrame(
+        {
+            "touchpoint": ["staff", "complaint"],
+            "performance": [5.0, 5.1],
+            "performance_ci_low": [4.9, 4.8],
+            "performance_ci_high": [5.1, 5.4],
+            "stated": [5.9, 5.6],
+            "derived": [0.2, np.nan],
+            "gap": [0.9, 0.5],
+            "quadrant": ["Concentrate here", None],
+        }
+    )
+    table = ipa_table(ipa, labels={"staff": "Staff"})
+    assert list(table["Quadrant"]) == ["Concentrate here", "not placed"]
+    assert list(table["95% CI"]) == ["[4.90, 5.10]", "[4.80, 5.40]"]
+    gaps = pd.DataFrame(
+        {
+            "touchpoint": ["staff", "channel", "staff", "channel"],
+            "reference": ["domestic", "domestic", "foreign", "foreign"],
+            "estimate": [0.1, -0.5, -0.2, 0.0],
+            "ci_low": [-0.1, -0.7, -0.5, -0.3],
+            "ci_high": [0.3, -0.3, 0.1, 0.3],
+            "p_val": [0.4, 0.0001, 0.2, 0.99],
+            "p_holm": [0.8, 0.0004, 0.6, 1.0],
+        }
+    )
+    shown = gap_table(gaps, p_column="p_holm", p_label="p (Holm)")
+    assert list(shown.columns) == [
+        "Touch-point",
+        "Difference vs domestic",
+        "95% CI vs domestic",
+        "p (Holm) vs domestic",
+        "Difference vs foreign",
+        "95% CI vs foreign",
+        "p (Holm) vs foreign",
+    ]
+    assert shown.loc[1, "p (Holm) vs domestic"] == "< .001"
+    with pytest.raises(ValueError, match=r"lacks the columns \['p_holm'\]"):
+        gap_table(gaps.drop(columns="p_holm"), p_column="p_holm")
+
+
+def test_robustness_table_says_whether_conclusions_agree(driver_data):
+    from analysis.presentation import robustness_table
+
+    frame = pd.DataFrame(
+        {
+            "term": ["a", "b"],
+            "ols_beta": [0.3, 0.01],
+            "ologit_per_sd": [0.5, -0.02],
+            "agree": [True, False],
+        }
+    )
+    table = robustness_table({"Y": frame})
+    assert list(table.columns) == [
+        "Touch-point",
+        "OLS β (Y)",
+        "Ordered logit per SD (Y)",
+        "Same conclusion (Y)",
+    ]
+    assert list(table["Same conclusion (Y)"]) == ["yes", "no"]
