@@ -906,3 +906,105 @@ def gap_table(
             )
         )
     return pd.concat(frames, axis=1).rename_axis("Touch-point").reset_index()
+
+
+def invariance_table(fits: pd.DataFrame) -> pd.DataFrame:
+    """The measurement-invariance sequence as the paper shows it, one row per level.
+
+    Parameters
+    ----------
+    fits : DataFrame
+        :func:`analysis.invariance.invariance_fit_table`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Level, χ², df, CFI, RMSEA [90% CI], SRMR, Δχ² (Δdf), p (Δχ²), ΔCFI, ΔRMSEA,
+        ΔSRMR, Verdict``; the first level's differences are empty.
+    """
+    needed = ["level", "chisq", "df", "cfi", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
+    deltas = ["delta_chisq", "delta_df", "delta_p_val", "delta_cfi", "delta_rmsea", "delta_srmr"]
+    _require(fits, [*needed, *deltas, "verdict"], "fits", "invariance_table")
+    first = fits["delta_chisq"].isna()
+    return pd.DataFrame(
+        {
+            "Level": fits["level"].str.capitalize().to_numpy(),
+            "χ²": fits["chisq"].to_numpy(),
+            "df": fits["df"].astype(int).to_numpy(),
+            "CFI": fits["cfi"].to_numpy(),
+            "RMSEA [90% CI]": [
+                f"{rmsea:.3f} {format_interval(lo, hi, '.3f')}"
+                for rmsea, lo, hi in zip(
+                    fits["rmsea"], fits["rmsea_ci_low"], fits["rmsea_ci_high"], strict=True
+                )
+            ],
+            "SRMR": fits["srmr"].to_numpy(),
+            "Δχ² (Δdf)": [
+                "" if skip else f"{chisq:.2f} ({int(df)})"
+                for skip, chisq, df in zip(
+                    first, fits["delta_chisq"], fits["delta_df"], strict=True
+                )
+            ],
+            "p (Δχ²)": [
+                "" if skip else format_p(float(p))
+                for skip, p in zip(first, fits["delta_p_val"], strict=True)
+            ],
+            "ΔCFI": fits["delta_cfi"].to_numpy(),
+            "ΔRMSEA": fits["delta_rmsea"].to_numpy(),
+            "ΔSRMR": fits["delta_srmr"].to_numpy(),
+            "Verdict": fits["verdict"].to_numpy(),
+        }
+    )
+
+
+def latent_means_table(
+    differences: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+    group_labels: Mapping[object, str] | None = None,
+    p_column: str = "p_val",
+) -> pd.DataFrame:
+    """Standardized latent mean differences, one row per construct, one column block per group.
+
+    Parameters
+    ----------
+    differences : DataFrame
+        :func:`analysis.invariance.latent_mean_differences`, optionally with a column of
+        adjusted p values.
+    labels : mapping, optional
+        Construct code -> short name.
+    group_labels : mapping, optional
+        Group code -> name (e.g. ``{2: "other domestic banks"}``).
+    p_column : str, default "p_val"
+        The p values to show.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Construct``, then per group ``d vs <reference> (<group>)`` (the difference in
+        SDs of the reference group's latent variable), ``95% CI (<group>)``, ``p (<group>)``.
+    """
+    _require(
+        differences,
+        ["construct", "group", "std_estimate", "std_se", p_column],
+        "differences",
+        "latent_means_table",
+    )
+    z = 1.959963984540054
+    frames = []
+    for group, rows in differences.groupby("group", sort=False):
+        name = _label(group_labels, group)
+        frames.append(
+            pd.DataFrame(
+                {
+                    f"d ({name})": rows["std_estimate"].to_numpy(),
+                    f"95% CI ({name})": [
+                        format_interval(d - z * se, d + z * se)
+                        for d, se in zip(rows["std_estimate"], rows["std_se"], strict=True)
+                    ],
+                    f"p ({name})": [format_p(float(p)) for p in rows[p_column]],
+                },
+                index=[_label(labels, code) for code in rows["construct"]],
+            )
+        )
+    return pd.concat(frames, axis=1).rename_axis("Construct").reset_index()

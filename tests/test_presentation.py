@@ -384,3 +384,48 @@ def test_robustness_table_says_whether_conclusions_agree(driver_data):
         "Same conclusion (Y)",
     ]
     assert list(table["Same conclusion (Y)"]) == ["yes", "no"]
+
+
+# --- measurement invariance ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hs_invariance(hs):
+    from analysis.invariance import invariance_fit_table, invariance_sequence
+
+    fits = invariance_sequence(hs, constructs=HS_CONSTRUCTS, group="school")
+    return fits, invariance_fit_table(fits)
+
+
+def test_invariance_table_shows_differences_from_the_second_level(hs_invariance):
+    from analysis.presentation import invariance_table
+
+    _, fits = hs_invariance
+    table = invariance_table(fits)
+    assert list(table["Level"]) == ["Configural", "Metric", "Scalar"]
+    assert list(table["df"]) == [48, 54, 60]
+    assert table.loc[0, "Δχ² (Δdf)"] == "" and table.loc[0, "p (Δχ²)"] == ""
+    # lavaan: metric vs configural 8.19 on 6 df, p = .224; scalar vs metric p < .001
+    assert table.loc[1, "Δχ² (Δdf)"] == "8.19 (6)"
+    assert table.loc[1, "p (Δχ²)"] == ".224"
+    assert table.loc[2, "p (Δχ²)"] == "< .001"
+    assert table.loc[0, "RMSEA [90% CI]"] == "0.097 [0.075, 0.120]"
+
+
+def test_latent_means_table_one_block_per_group(hs_invariance):
+    from analysis.invariance import latent_mean_differences
+    from analysis.presentation import latent_means_table
+
+    fits, _ = hs_invariance
+    differences = latent_mean_differences(fits[2])
+    table = latent_means_table(
+        differences, labels={"visual": "Visual"}, group_labels={"Grant-White": "GW"}
+    )
+    assert list(table.columns) == ["Construct", "d (GW)", "95% CI (GW)", "p (GW)"]
+    assert list(table["Construct"]) == ["Visual", "textual", "speed"]
+    row = differences.iloc[0]
+    low, high = (
+        row["std_estimate"] - 1.96 * row["std_se"],
+        row["std_estimate"] + 1.96 * row["std_se"],
+    )
+    assert table.loc[0, "95% CI (GW)"] == format_interval(low, high)
