@@ -1008,3 +1008,141 @@ def latent_means_table(
             )
         )
     return pd.concat(frames, axis=1).rename_axis("Construct").reset_index()
+
+
+def _pairs_text(pairs: str, group_labels: Mapping[object, str] | None) -> str:
+    """``"2 > 1; 2 > 3"`` with the group codes replaced by their names."""
+    if not isinstance(pairs, str) or not pairs:
+        return "none"
+    named = []
+    for pair in pairs.split("; "):
+        left, relation, right = pair.split(" ")
+        named.append(
+            f"{_label_any(group_labels, left)} {relation} {_label_any(group_labels, right)}"
+        )
+    return "; ".join(named)
+
+
+def _label_any(labels: Mapping[object, str] | None, code: str) -> str:
+    """The label of a group code given as text, whatever the type of the mapping's keys."""
+    for key, name in (labels or {}).items():
+        if str(key) == code:
+            return str(name)
+    return code
+
+
+def group_comparison_table(
+    summary: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+    group_labels: Mapping[object, str] | None = None,
+) -> pd.DataFrame:
+    """The group comparison of each variable: Welch, Kruskal-Wallis, ω² and the pairs that differ.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``compare_groups(...).summary`` (:func:`analysis.groups.compare_groups`).
+    labels : mapping, optional
+        Variable code -> short name.
+    group_labels : mapping, optional
+        Group code -> short name, used in the pairs column.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Variable, Welch F, df, p (Holm), ω² [95% CI], Kruskal-Wallis H, p (Holm, KW),
+        Pairs that differ (Games-Howell)``. Pairs are named only where the omnibus test differs
+        after Holm (``differ``): a protected procedure, so that a pair significant on its own in
+        a family whose omnibus test is not is not read as a finding.
+    """
+    needed = ["dv", "welch_F", "welch_df", "welch_df2", "welch_p_holm", "kruskal_H"]
+    more = ["kruskal_p_holm", "omega_squared", "omega_squared_ci_low", "omega_squared_ci_high"]
+    _require(
+        summary,
+        [*needed, *more, "games_howell_pairs", "differ"],
+        "summary",
+        "group_comparison_table",
+    )
+    return pd.DataFrame(
+        {
+            "Variable": [_label(labels, code) for code in summary["dv"]],
+            "Welch F": summary["welch_F"].to_numpy(),
+            "df": [
+                f"{int(df1)}, {df2:.1f}"
+                for df1, df2 in zip(summary["welch_df"], summary["welch_df2"], strict=True)
+            ],
+            "p (Holm)": [format_p(float(p)) for p in summary["welch_p_holm"]],
+            "ω² [95% CI]": [
+                f"{omega:.3f} {format_interval(lo, hi, '.3f')}"
+                for omega, lo, hi in zip(
+                    summary["omega_squared"],
+                    summary["omega_squared_ci_low"],
+                    summary["omega_squared_ci_high"],
+                    strict=True,
+                )
+            ],
+            "Kruskal-Wallis H": summary["kruskal_H"].to_numpy(),
+            "p (Holm, KW)": [format_p(float(p)) for p in summary["kruskal_p_holm"]],
+            "Pairs that differ (Games-Howell)": [
+                _pairs_text(pairs, group_labels) if differ else "(omnibus not significant)"
+                for pairs, differ in zip(
+                    summary["games_howell_pairs"], summary["differ"], strict=True
+                )
+            ],
+        }
+    )
+
+
+def association_table(
+    tests: pd.DataFrame,
+    strengths: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Chi-square tests of independence with Cramér's V, one row per profile variable.
+
+    Parameters
+    ----------
+    tests : DataFrame
+        Rows of :func:`analysis.groups.chi_square_independence` (the Pearson rows; a Monte-Carlo
+        or Fisher row, where present, gives the p value shown), optionally with ``p_holm``.
+    strengths : DataFrame
+        Rows of :func:`analysis.groups.cramers_v`, one per variable (``column``).
+    labels : mapping, optional
+        Variable code -> name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Variable, χ², df, p, Cramér's V [95% CI], Sparse``.
+    """
+    _require(
+        tests,
+        ["column", "test", "statistic", "df", "p_val", "sparse"],
+        "tests",
+        "association_table",
+    )
+    _require(
+        strengths, ["column", "estimate", "ci_low", "ci_high"], "strengths", "association_table"
+    )
+    p_column = "p_holm" if "p_holm" in tests.columns else "p_val"
+    pearson = tests[tests["test"] == "Pearson chi-square"].set_index("column")
+    strength = strengths.set_index("column").loc[pearson.index]
+    return pd.DataFrame(
+        {
+            "Variable": [_label(labels, code) for code in pearson.index],
+            "χ²": pearson["statistic"].to_numpy(),
+            "df": pearson["df"].astype(int).to_numpy(),
+            "p (Holm)" if p_column == "p_holm" else "p": [
+                format_p(float(p)) for p in pearson[p_column]
+            ],
+            "Cramér's V [95% CI]": [
+                f"{v:.2f} {format_interval(lo, hi)}"
+                for v, lo, hi in zip(
+                    strength["estimate"], strength["ci_low"], strength["ci_high"], strict=True
+                )
+            ],
+            "Sparse": ["yes" if sparse else "no" for sparse in pearson["sparse"]],
+        }
+    )

@@ -429,3 +429,53 @@ def test_latent_means_table_one_block_per_group(hs_invariance):
         row["std_estimate"] + 1.96 * row["std_se"],
     )
     assert table.loc[0, "95% CI (GW)"] == format_interval(low, high)
+
+
+# --- group comparisons --------------------------------------------------------------------------
+
+
+def test_group_comparison_table_names_pairs_only_where_the_omnibus_differs():
+    from analysis.groups import compare_groups
+    from analysis.presentation import group_comparison_table
+
+    rng = np.random.default_rng(3)
+    group = np.repeat([1, 2, 3], 120)
+    data = pd.DataFrame(
+        {
+            "bank": group,
+            "shifted": rng.normal(size=360) + (group == 2) * 1.0,
+            "flat": rng.normal(size=360),
+        }
+    )
+    summary = compare_groups(data, dvs=["shifted", "flat"], group="bank").summary
+    table = group_comparison_table(
+        summary, labels={"shifted": "Shifted"}, group_labels={1: "A", 2: "B", 3: "C"}
+    )
+    assert list(table["Variable"]) == ["Shifted", "flat"]
+    assert table.loc[0, "Pairs that differ (Games-Howell)"] == "B > A; B > C"
+    assert table.loc[1, "Pairs that differ (Games-Howell)"] == "(omnibus not significant)"
+    assert table.loc[0, "df"].startswith("2, ")
+
+
+def test_association_table_uses_holm_p_when_given():
+    from analysis.groups import chi_square_independence, cramers_v
+    from analysis.presentation import association_table
+
+    rng = np.random.default_rng(4)
+    data = pd.DataFrame(
+        {
+            "bank": rng.integers(1, 4, 300),
+            "x": rng.integers(1, 3, 300),
+            "y": rng.integers(1, 4, 300),
+        }
+    )
+    tests = pd.concat(
+        [chi_square_independence(data, row="bank", column=c) for c in ("x", "y")],
+        ignore_index=True,
+    )
+    strengths = pd.concat([cramers_v(data, row="bank", column=c) for c in ("x", "y")])
+    plain = association_table(tests, strengths, labels={"x": "X"})
+    assert list(plain.columns) == ["Variable", "χ²", "df", "p", "Cramér's V [95% CI]", "Sparse"]
+    assert list(plain["Variable"]) == ["X", "y"] and list(plain["df"]) == [2, 4]
+    adjusted = association_table(tests.assign(p_holm=1.0), strengths)
+    assert list(adjusted["p (Holm)"]) == ["1.000", "1.000"]
