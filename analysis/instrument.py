@@ -98,6 +98,7 @@ _POPULATION_KEYS = (
     "thresholds",
     "attention",
     "duration",
+    "segments",
 )
 _POPULATION_REQUIRED = (
     "population",
@@ -111,6 +112,8 @@ _POPULATION_REQUIRED = (
     "duration",
 )
 _POPULATION_HEADER_KEYS = ("instrument", "note")
+_SEGMENT_KEYS = ("name", "share", "profile", "importance_shifts", "rationale")
+_SEGMENT_REQUIRED = ("name", "share", "profile")
 
 
 class InstrumentError(ValueError):
@@ -710,6 +713,37 @@ class ImportanceModel:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """A planted customer segment of the synthetic population.
+
+    Attributes
+    ----------
+    name : str
+        Snake-case name (``digital_young_savers``), the category of
+        :attr:`analysis.synthetic.SyntheticSample.segment`.
+    share : float
+        Probability that a respondent belongs to the segment (the shares sum to 1).
+    probabilities : Mapping[str, Mapping[int, float]]
+        Segmented profile variable -> answer code -> probability within the segment. Every
+        segment gives the same variables; their share-weighted mixture is the variable's
+        ``profile`` distribution (:attr:`Population.probabilities`).
+    importance_shifts : Mapping[str, float]
+        Touch-point -> shift of the mean of its importance item's continuous response (SD
+        units), relative to ``importance.means``; the share-weighted mean of every touch-point's
+        shifts is 0. Touch-points not listed are not shifted.
+    """
+
+    name: str
+    share: float
+    probabilities: Mapping[str, Mapping[int, float]]
+    importance_shifts: Mapping[str, float]
+
+    def shift(self, touchpoint: str) -> float:
+        """The importance shift of ``touchpoint`` in this segment (0 when none is given)."""
+        return self.importance_shifts.get(touchpoint, 0.0)
+
+
+@dataclass(frozen=True)
 class Population:
     """The population model of the synthetic sample (``survey/population.yaml``).
 
@@ -750,6 +784,10 @@ class Population:
         Attention-check answers (None when the instrument has no attention check).
     duration : Mapping[str, LogNormal]
         ``"attentive"`` / ``"careless"`` -> completion time in seconds.
+    segments : tuple of Segment
+        Planted customer segments (empty: none). They decompose the profile distributions of
+        the variables they give and shift the stated-importance means; they never touch the
+        construct items (``docs/synthetic-population.md``).
     """
 
     path: Path | None
@@ -768,6 +806,12 @@ class Population:
     thresholds: Mapping[str, tuple[float, ...]]
     attention: Attention | None
     duration: Mapping[str, LogNormal]
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def segment_variables(self) -> tuple[str, ...]:
+        """The profile variables whose distribution depends on the segment (instrument order)."""
+        return tuple(self.segments[0].probabilities) if self.segments else ()
 
     @property
     def exogenous(self) -> tuple[str, ...]:
@@ -2200,6 +2244,195 @@ def _duration(check: _Checker, raw: Any) -> Mapping[str, LogNormal]:
     return MappingProxyType(models)
 
 
+def _segment_profile(
+    check: _Checker, raw: Any, where: str, instrument: Instrument, excluded: str | None
+) -> Mapping[str, Mapping[int, float]]:
+    """A segment's distributions of profile variables, in the instrument's order."""
+    if not isinstance(raw, Mapping):
+        raise check.fail(
+            where,
+            f"must map profile variables to their probabilities in the segment. Got {raw!r}.",
+            "Write it as {assets_band: {1: 0.6, 2: 0.3, 3: 0.1, 4: 0.0, 5: 0.0}}.",
+        )
+    unknown = [code for code in raw if code not in instrument.profile_codes]
+    if unknown:
+        raise check.fail(
+            where,
+            f"{unknown} are not profile variables of the instrument.",
+            f"Use the profile variables {list(instrument.profile_codes)} (a multiple-choice "
+            "question by its 0/1 columns, e.g. main_channels_branch).",
+        )
+    if excluded is not None and excluded in raw:
+        raise check.fail(
+            f"{where} {excluded!r}",
+            "defines the groups of group_shifts, on which the latent scores depend, so it cannot "
+            "depend on the segment.",
+            "Remove it from the segments; its distribution stays in profile.",
+        )
+    return MappingProxyType(
+        {
+            code: _distribution(
+                check, raw[code], f"{where} {code!r}", instrument.variable(code).codes
+            )
+            for code in instrument.profile_codes
+            if code in raw
+        }
+    )
+
+
+def _segment_shifts(
+    check: _Checker, raw: Any, where: str, instrument: Instrument
+) -> Mapping[str, float]:
+    """A segment's importance mean shifts by touch-point (touch-points not listed: 0)."""
+    if raw is None:
+        return MappingProxyType({})
+    touchpoints = (
+        [item.construct for item in instrument.importance.items] if instrument.importance else []
+    )
+    if not isinstance(raw, Mapping):
+        raise check.fail(
+            where,
+            f"must map touch-points to mean shifts. Got {raw!r}.",
+            "Write it as {personal: 0.8, channel: -0.2}.",
+        )
+    unknown = [code for code in raw if code not in touchpoints]
+    if unknown:
+        raise check.fail(
+            where,
+            f"{unknown} are not touch-points with an importance item.",
+            f"Shift the touch-points {touchpoints}."
+            if touchpoints
+            else "Remove the key: the instrument has no importance block.",
+        )
+    return MappingProxyType(
+        {
+            code: _number(check, raw[code], f"{where} {code!r}")
+            for code in touchpoints
+            if code in raw
+        }
+    )
+
+
+def _segment(
+    check: _Checker, raw: Any, where: str, instrument: Instrument, excluded: str | None
+) -> Segment:
+    entry = check.mapping(raw, where, keys=_SEGMENT_KEYS, required=_SEGMENT_REQUIRED)
+    name = check.code(entry["name"], f"{where}, key 'name'")
+    where = _at(where, name)
+    share = _probability(check, entry["share"], f"{where}, key 'share'")
+    if share == 0:
+        raise check.fail(
+            f"{where}, key 'share'",
+            "must be above 0 (nobody would belong to the segment).",
+            "Give it a positive share, or remove the segment.",
+        )
+    return Segment(
+        name=name,
+        share=share,
+        probabilities=_segment_profile(
+            check, entry["profile"], f"{where}, key 'profile'", instrument, excluded
+        ),
+        importance_shifts=_segment_shifts(
+            check, entry.get("importance_shifts"), f"{where}, key 'importance_shifts'", instrument
+        ),
+    )
+
+
+def _check_segment_variables(check: _Checker, segments: list[Segment], at: str) -> None:
+    first = segments[0]
+    expected = list(first.probabilities)
+    for i, segment in enumerate(segments[1:], start=1):
+        given = list(segment.probabilities)
+        missing = [code for code in expected if code not in given]
+        unknown = [code for code in given if code not in expected]
+        if missing or unknown:
+            raise check.fail(
+                f"{at}[{i}] {segment.name!r}, key 'profile'",
+                f"must give the same variables as {first.name!r} {expected}; missing {missing}, "
+                f"not in {first.name!r} {unknown}.",
+                "Give every segment a distribution for each segmented profile variable.",
+            )
+
+
+def _check_segment_mixtures(
+    check: _Checker,
+    segments: list[Segment],
+    probabilities: Mapping[str, Mapping[int, float]],
+    at: str,
+) -> None:
+    """The share-weighted mixture of the segments' distributions must be the profile's."""
+    for code in segments[0].probabilities:
+        given = probabilities[code]
+        mixture = {
+            answer: math.fsum(s.share * s.probabilities[code][answer] for s in segments)
+            for answer in given
+        }
+        if any(abs(mixture[answer] - p) > PROBABILITY_TOLERANCE for answer, p in given.items()):
+            shown = {answer: round(value, 10) for answer, value in mixture.items()}
+            raise check.fail(
+                at,
+                f"the segments' mixture of {code!r} (sum of share x probability) is {shown}, but "
+                f"profile gives {dict(given)}; the segments must decompose the population's "
+                "profile distribution.",
+                f"Set profile {code!r} to the mixture, or adjust the segments' probabilities or "
+                "shares.",
+            )
+
+
+def _check_segment_shifts(check: _Checker, segments: list[Segment], at: str) -> None:
+    """Each touch-point's share-weighted mean shift must be 0 (``importance.means`` stay the
+    population means)."""
+    touchpoints = dict.fromkeys(code for s in segments for code in s.importance_shifts)
+    for code in touchpoints:
+        mean = math.fsum(s.share * s.shift(code) for s in segments)
+        if abs(mean) > PROBABILITY_TOLERANCE:
+            raise check.fail(
+                at,
+                f"the share-weighted mean of the importance shifts of {code!r} is {mean:.6g}, not "
+                f"0; shifts are deviations from importance.means {code!r}, the population mean.",
+                "Adjust them so that the sum of share x shift over the segments is 0.",
+            )
+
+
+def _segments(
+    check: _Checker,
+    raw: Any,
+    instrument: Instrument,
+    probabilities: Mapping[str, Mapping[int, float]],
+    group_shifts: GroupShifts | None,
+) -> tuple[Segment, ...]:
+    if raw is None:
+        return ()
+    entry = _block(check, raw, "section 'segments'", ("definitions",))
+    at = "segments.definitions"
+    items = check.sequence(entry["definitions"], at, nonempty=True)
+    if len(items) < 2:
+        raise check.fail(
+            at,
+            f"lists {len(items)} segment; planted segments need at least 2.",
+            "Add a segment, or remove the section 'segments'.",
+        )
+    excluded = None if group_shifts is None else group_shifts.variable
+    segments = [
+        _segment(check, item, f"{at}[{i}]", instrument, excluded) for i, item in enumerate(items)
+    ]
+    names = [segment.name for segment in segments]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise check.fail(at, f"the name(s) {repeated} are given twice.", "Name each segment once.")
+    total = math.fsum(segment.share for segment in segments)
+    if abs(total - 1) > PROBABILITY_TOLERANCE:
+        raise check.fail(
+            at,
+            f"the shares sum to {total!r}, not 1 (tolerance {PROBABILITY_TOLERANCE:g}).",
+            "Adjust them so that they sum to 1.",
+        )
+    _check_segment_variables(check, segments, at)
+    _check_segment_mixtures(check, segments, probabilities, at)
+    _check_segment_shifts(check, segments, at)
+    return tuple(segments)
+
+
 def _check_sections_present(
     check: _Checker, document: Mapping[str, Any], instrument: Instrument
 ) -> None:
@@ -2317,8 +2550,12 @@ def load_population(path: str | Path | Mapping[str, Any], instrument: Instrument
         coefficient, loading or correlation is not in (-1, 1), is missing or is not the
         instrument's; the exogenous correlations are not positive definite; the paths explain
         all of a construct's variance; group shifts name a non-exogenous construct or an unknown
-        group; the cut points of a scale are not ``points - 1`` increasing numbers; or a median
-        or sigma is not positive. The message names the file, the place and the fix.
+        group; the cut points of a scale are not ``points - 1`` increasing numbers; a median
+        or sigma is not positive; or the optional ``segments`` are fewer than 2, repeat a name,
+        have shares that do not sum to 1, give different variables, a variable that is not a
+        profile variable or is the group-shift variable, distributions whose share-weighted
+        mixture is not the profile's, or importance shifts of a touch-point whose share-weighted
+        mean is not 0. The message names the file, the place and the fix.
 
     Examples
     --------
@@ -2349,14 +2586,16 @@ def load_population(path: str | Path | Mapping[str, Any], instrument: Instrument
         )
     _check_sections_present(check, document, instrument)
     exogenous = instrument.model.exogenous
+    probabilities = _question_models(
+        check, document["profile"], "profile", instrument.profile, instrument
+    )
+    group_shifts = _group_shifts(check, document.get("group_shifts"), instrument, exogenous)
     population = Population(
         path=source,
         instrument_id=instrument.id,
         note=check.string(header["note"], "section 'population', key 'note'"),
         missing_rate=_nonresponse(check, document["nonresponse"]),
-        probabilities=_question_models(
-            check, document["profile"], "profile", instrument.profile, instrument
-        ),
+        probabilities=probabilities,
         filters=_question_models(
             check, document.get("filters", {}), "filters", instrument.filters, instrument
         ),
@@ -2365,13 +2604,16 @@ def load_population(path: str | Path | Mapping[str, Any], instrument: Instrument
         exogenous_correlations=_exogenous_correlations(
             check, document["exogenous_correlations"], exogenous
         ),
-        group_shifts=_group_shifts(check, document.get("group_shifts"), instrument, exogenous),
+        group_shifts=group_shifts,
         outside_model=_outside_model(check, document.get("outside_model"), instrument),
         loadings=_loadings(check, document["measurement"], instrument),
         importance=_importance_model(check, document.get("importance"), instrument),
         thresholds=_thresholds(check, document["thresholds"], instrument),
         attention=_attention(check, document.get("attention"), instrument),
         duration=_duration(check, document["duration"]),
+        segments=_segments(
+            check, document.get("segments"), instrument, probabilities, group_shifts
+        ),
     )
     _check_residual_variances(check, population)
     return population

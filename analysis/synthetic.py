@@ -6,7 +6,7 @@ with :data:`SYNTHETIC_NOTICE`. The model (``docs/synthetic-population.md``): a r
 the filter question, careless respondents, latent constructs from standardized structural paths
 with latent mean shifts by bank type, Likert items from standardized loadings cut into scale
 points by thresholds, stated importance, the attention check, completion time and item
-nonresponse missing completely at random.
+nonresponse missing completely at random; optionally, planted customer segments.
 
 :func:`synthetic_responses` draws the responses; :func:`synthetic_sample` also returns what a
 real survey never shows (the continuous responses before the thresholds, the latent scores, who
@@ -14,6 +14,13 @@ is careless) for parameter-recovery tests; :func:`true_parameters` collects the 
 :func:`write_synthetic_responses` writes the responses and their ``.truth.json`` beside them.
 Every draw uses a local :class:`numpy.random.Generator`; global random state is never read or
 changed, and the whole sample is vectorised over respondents (400,000 in a few seconds).
+
+Planted segments (``segments`` in the model) are drawn from a stream of their own, the first
+child (:meth:`numpy.random.Generator.spawn`) of the generator, after the main draws: they
+replace the segmented profile columns and shift the importance items' continuous responses, and
+leave every draw of the main stream as it is. Adding or editing segments therefore leaves the
+survey's evaluation (construct) answers, the filter, careless respondents, attention checks,
+completion times and the nonresponse pattern unchanged.
 """
 
 from __future__ import annotations
@@ -69,18 +76,23 @@ class SyntheticSample(NamedTuple):
     continuous : pandas.DataFrame
         The continuous response of every construct and importance item before the thresholds
         (float), in the keyed direction (before reverse-keyed items are reversed), for every
-        respondent (no nonresponse, no skip logic; careless respondents' would-be answers).
+        respondent (no nonresponse, no skip logic; careless respondents' would-be answers);
+        an importance item's includes the shift of the respondent's planted segment.
     scores : pandas.DataFrame
         The latent scores: one column per construct (instrument order) and the general
         importance latent (:data:`IMPORTANCE_LATENT`).
     careless : pandas.Series
         The kind of each respondent, one of :data:`RESPONDENT_KINDS` (categorical).
+    segment : pandas.Series or None
+        The planted segment of each respondent (categorical, the segment names in the model's
+        order), or None when the model has no ``segments``.
     """
 
     responses: pd.DataFrame
     continuous: pd.DataFrame
     scores: pd.DataFrame
     careless: pd.Series
+    segment: pd.Series | None = None
 
 
 def _generator(random_state: np.random.Generator | int) -> np.random.Generator:
@@ -257,6 +269,39 @@ def _apply_careless(
     return answers
 
 
+def _draw_segments(
+    rng: np.random.Generator, population: Population, n: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each respondent's segment (index into ``population.segments``) by share, then each
+    segmented profile variable from the segment's distribution (drawn as ``Generator.choice``
+    does: a uniform number against the cumulative probabilities)."""
+    segments = population.segments
+    membership = _categorical(rng, {i: segment.share for i, segment in enumerate(segments)}, n)
+    columns = {}
+    for code in population.segment_variables:
+        codes = np.fromiter(population.probabilities[code], dtype=np.int64)
+        table = np.array([[s.probabilities[code][int(c)] for c in codes] for s in segments])
+        cumulative = np.cumsum(table, axis=1)
+        cumulative /= cumulative[:, -1:]
+        uniform = rng.random(n)
+        columns[code] = codes[(cumulative[membership] <= uniform[:, None]).sum(axis=1)]
+    return membership, columns
+
+
+def _shift_importance(
+    continuous: np.ndarray,
+    variables: tuple[Variable, ...],
+    population: Population,
+    membership: np.ndarray,
+) -> None:
+    """Add each respondent's segment shift to the importance items' continuous responses, in
+    place (the construct items' columns are not touched)."""
+    for j, variable in enumerate(variables):
+        if variable.role == "importance":
+            shifts = np.array([s.shift(variable.construct) for s in population.segments])
+            continuous[:, j] += shifts[membership]
+
+
 def _draw_attention(
     rng: np.random.Generator,
     instrument: Instrument,
@@ -350,6 +395,12 @@ def synthetic_sample(
     8. item nonresponse: each question independently with probability ``nonresponse.rate``, a
        multiple-choice question as a whole; questions the filter skips are then empty.
 
+    With ``segments`` in the model, a second stream (the generator's first spawned child, so
+    the draws above are unchanged) draws each respondent's segment by share and the segmented
+    profile variables from the segment's distributions, which replace the draws of step 1; the
+    segment's importance shift is added to the importance items' ``y`` before the thresholds.
+    Item nonresponse (step 8) applies to the replaced columns as to any other.
+
     Parameters
     ----------
     instrument : Instrument
@@ -382,10 +433,13 @@ def synthetic_sample(
     >>> sample = synthetic_sample(instrument, population, n=1000, random_state=1)
     >>> sample.continuous.shape, list(sample.careless.cat.categories)
     ((1000, 50), ['attentive', 'straight_line', 'random'])
+    >>> list(sample.segment.cat.categories)[:2], sample.segment.value_counts(sort=False).tolist()
+    (['digital_young_savers', 'affluent_relationship_clients'], [404, 220, 376])
     """
     n = _check_n(n)
     rng = _generator(random_state)
     _check_population(population, instrument)
+    segment_rng = rng.spawn(1)[0] if population.segments else None
     answers = {RESPONDENT_ID: np.arange(1, n + 1, dtype=np.int64)}
     answers |= _draw_questions(rng, population.probabilities, n)
     answers |= _draw_questions(rng, population.filters, n)
@@ -393,6 +447,11 @@ def synthetic_sample(
     scores = _draw_latent(rng, population, instrument, answers, n)
     likert = instrument.items() + instrument.items(role="importance")
     continuous = _continuous(rng, population, likert, scores)
+    membership = None
+    if segment_rng is not None:
+        membership, segmented = _draw_segments(segment_rng, population, n)
+        answers |= segmented  # replaces the main stream's draws of these columns
+        _shift_importance(continuous, likert, population, membership)
     top = np.array([instrument.scales[v.scale].points for v in likert])
     ordinal = _apply_careless(rng, _ordinal(continuous, likert, instrument, population), kinds, top)
     answers |= dict(zip((v.code for v in likert), ordinal.T, strict=True))
@@ -405,6 +464,14 @@ def synthetic_sample(
         scores=pd.DataFrame(scores),
         careless=pd.Series(
             pd.Categorical.from_codes(kinds.kind, categories=RESPONDENT_KINDS), name="careless"
+        ),
+        segment=None
+        if membership is None
+        else pd.Series(
+            pd.Categorical.from_codes(
+                membership, categories=[segment.name for segment in population.segments]
+            ),
+            name="segment",
         ),
     )
 
@@ -517,6 +584,28 @@ def _careless_ids(sample: SyntheticSample) -> dict[str, list[int]]:
     }
 
 
+def _segments_truth(population: Population, sample: SyntheticSample) -> dict[str, Any] | None:
+    if not population.segments or sample.segment is None:
+        return None
+    ids = sample.responses[RESPONDENT_ID].astype("int64")
+    return {
+        "variables": list(population.segment_variables),
+        "definitions": [
+            {
+                "name": segment.name,
+                "share": segment.share,
+                "profile": {code: _codes(p) for code, p in segment.probabilities.items()},
+                "importance_shifts": dict(segment.importance_shifts),
+            }
+            for segment in population.segments
+        ],
+        "respondent_ids": {
+            segment.name: ids[(sample.segment == segment.name).to_numpy()].tolist()
+            for segment in population.segments
+        },
+    }
+
+
 def _structural_truth(population: Population) -> dict[str, Any]:
     order, matrix = population.latent_correlations()
     shifts = population.group_shifts
@@ -587,8 +676,10 @@ def true_parameters(
         ``outside_model``, ``importance`` ({loading, means}), ``thresholds`` (scale -> cut
         points), ``profile`` and ``filters`` (variable -> code -> probability),
         ``missing_rate``, ``careless`` ({fraction, types, straight_line_answers,
-        respondent_ids: {straight_line: [...], random: [...]}}), ``attention``, ``duration``.
-        Codes are strings (JSON keys); derived numbers are rounded to
+        respondent_ids: {straight_line: [...], random: [...]}}), ``segments`` (None, or
+        {variables, definitions: [{name, share, profile, importance_shifts}], respondent_ids:
+        {segment name: [...]}}: the planted segments and who is in each), ``attention``,
+        ``duration``. Codes are strings (JSON keys); derived numbers are rounded to
         :data:`DERIVED_DECIMALS` decimals.
 
     Examples
@@ -599,6 +690,8 @@ def true_parameters(
     >>> truth = true_parameters(instrument, population, sample, seed=7)
     >>> truth["loadings"]["sat1"], truth["n"], sorted(truth["careless"]["respondent_ids"])
     (0.86, 200, ['random', 'straight_line'])
+    >>> [len(ids) for ids in truth["segments"]["respondent_ids"].values()]
+    [75, 42, 83]
     """
     careless = population.careless
     importance = population.importance
@@ -624,6 +717,7 @@ def true_parameters(
             "straight_line_answers": _codes(careless.straight_line_answers),
             "respondent_ids": _careless_ids(sample),
         },
+        "segments": _segments_truth(population, sample),
         "attention": None
         if attention is None
         else {"pass_attentive": attention.pass_attentive, "pass_careless": attention.pass_careless},

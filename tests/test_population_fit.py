@@ -133,10 +133,19 @@ def test_the_rest_of_the_model_is_recovered(fitted, truth):
     assert complaint.correlated_with == "satisfaction"
     assert abs(complaint.correlation - 0.5) < 0.08  # ~7,000 complainants, disattenuated
     assert abs(fitted.importance.loading - truth.importance.loading) < 0.06
+    assert fitted.segments == (), "segments are not fitted"
     # Importance means are identified up to a common shift (the cut points absorb it): compare
-    # their differences between touch-points.
+    # their differences between touch-points. The fit knows no segments: it takes each item for
+    # one normal of variance 1, so it returns the mean of the normal quantiles of an item whose
+    # planted segments raise its variance to s^2 = 1 + sum(share x shift^2): the average of
+    # tau - (tau - m) / s over the cut points tau, not m itself.
     got = np.array(list(fitted.importance.means.values()))
-    want = np.array(list(truth.importance.means.values()))
+    cuts = np.asarray(truth.thresholds["importance7"])
+    want = []
+    for touchpoint, mean in truth.importance.means.items():
+        sd = np.sqrt(1 + sum(s.share * s.shift(touchpoint) ** 2 for s in truth.segments))
+        want.append(np.mean(cuts - (cuts - mean) / sd))
+    want = np.array(want)
     np.testing.assert_allclose(got - got.mean(), want - want.mean(), atol=0.05)
 
 

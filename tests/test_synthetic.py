@@ -9,17 +9,23 @@ loading, path or share is caught.
 
 from __future__ import annotations
 
+import copy
+import csv
 import dataclasses
 import doctest
 import hashlib
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
+from sklearn.metrics import adjusted_rand_score
 
 from analysis.config import REPO_ROOT, load_config
 from analysis.instrument import InstrumentError, load_instrument, load_population
@@ -295,15 +301,46 @@ def test_latent_correlations_are_the_implied_ones(population, large):
     assert abs(complaint - 0.5) < 0.02
 
 
-def test_importance_items_follow_their_latent(instrument, population, large):
+def _importance_shifts(population, instrument) -> np.ndarray:
+    """Segment x importance item: the planted mean shifts."""
+    touchpoints = [v.construct for v in instrument.items(role="importance")]
+    return np.array([[s.shift(t) for t in touchpoints] for s in population.segments])
+
+
+def test_importance_items_follow_their_latent_within_each_segment(instrument, population, large):
     importance = population.importance
     codes = [v.code for v in instrument.items(role="importance")]
-    continuous = large.continuous[codes]
+    means = np.array([importance.means[v.construct] for v in instrument.items(role="importance")])
+    shifts = _importance_shifts(population, instrument)
+    for segment, shift in zip(population.segments, shifts, strict=True):
+        continuous = large.continuous.loc[(large.segment == segment.name).to_numpy(), codes]
+        # >= 20,000 respondents per segment: SE of a mean <= 0.0071, of a correlation of 0.3
+        # <= 0.0064; 0.03 is > 4 SE. Within a segment: means + shifts, correlations loading^2.
+        np.testing.assert_allclose(continuous.mean().to_numpy(), means + shift, atol=0.03)
+        r = np.corrcoef(continuous.to_numpy().T)[np.triu_indices(len(codes), k=1)]
+        np.testing.assert_allclose(r, importance.loading**2, atol=0.03)
+
+
+def test_importance_items_over_all_segments_follow_the_mixture(instrument, population, large):
+    # The shifts' share-weighted mean is 0, so the means stay importance.means; the segments add
+    # a between-segment covariance C = sum_s share_s d_s d_s' to the within-segment one (loading^2
+    # off the diagonal, 1 on it): r_kl = (loading^2 + C_kl) / sqrt((1 + C_kk)(1 + C_ll)).
+    importance = population.importance
+    codes = [v.code for v in instrument.items(role="importance")]
     means = [importance.means[v.construct] for v in instrument.items(role="importance")]
-    # Means: SE 1/sqrt(100,000) = 0.003; 0.015 is 5 SE. Correlations = loading^2 = 0.3025.
+    continuous = large.continuous[codes]
+    # Means: SE <= 1.3/sqrt(100,000) = 0.004; 0.015 is > 3.5 SE. Correlations: SE <= 0.003.
     np.testing.assert_allclose(continuous.mean().to_numpy(), means, atol=0.015)
-    r = np.corrcoef(continuous.to_numpy().T)[np.triu_indices(len(codes), k=1)]
-    np.testing.assert_allclose(r, importance.loading**2, atol=0.015)
+    shifts = _importance_shifts(population, instrument)
+    shares = np.array([segment.share for segment in population.segments])
+    between = (shifts * shares[:, None]).T @ shifts
+    covariance = between + importance.loading**2
+    np.fill_diagonal(covariance, 1 + np.diag(between))
+    implied = covariance / np.sqrt(np.outer(np.diag(covariance), np.diag(covariance)))
+    upper = np.triu_indices(len(codes), k=1)
+    r = np.corrcoef(continuous.to_numpy().T)
+    np.testing.assert_allclose(r[upper], implied[upper], atol=0.015)
+    assert np.ptp(implied[upper]) > 0.2, "the segments make the importance correlations differ"
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,6 +422,280 @@ def test_completion_times_are_log_normal_by_kind(population, large):
 
 
 # --------------------------------------------------------------------------------------------
+# Planted segments
+
+
+RAW_POPULATION = yaml.safe_load(POPULATION.read_text(encoding="utf-8"))
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _definitions(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    return raw["segments"]["definitions"]
+
+
+def _segment_set(index: int, key: str, value: Any) -> Mutation:
+    return lambda raw: _definitions(raw)[index].__setitem__(key, value)
+
+
+def _segment_profile(index: int, code: str, value: Any) -> Mutation:
+    return lambda raw: _definitions(raw)[index]["profile"].__setitem__(code, value)
+
+
+def _segment_shift(index: int, touchpoint: str, value: Any) -> Mutation:
+    return lambda raw: _definitions(raw)[index]["importance_shifts"].__setitem__(touchpoint, value)
+
+
+BROKEN_SEGMENTS: list[tuple[str, Mutation, str]] = [
+    (
+        "one segment",
+        lambda raw: _definitions(raw).__delitem__(slice(1, None)),
+        r"segments\.definitions: lists 1 segment; planted segments need at least 2\. Add a "
+        r"segment, or remove the section 'segments'\.",
+    ),
+    (
+        "definitions missing",
+        lambda raw: raw["segments"].pop("definitions"),
+        r"section 'segments': missing key\(s\) \['definitions'\]",
+    ),
+    (
+        "unknown key in a segment",
+        _segment_set(0, "shares", 0.4),
+        r"segments\.definitions\[0\]: unknown key\(s\) \['shares'\]",
+    ),
+    (
+        "name not snake_case",
+        _segment_set(0, "name", "Digital savers"),
+        r"segments\.definitions\[0\], key 'name': must be a snake_case name",
+    ),
+    (
+        "name given twice",
+        _segment_set(2, "name", "digital_young_savers"),
+        r"segments\.definitions: the name\(s\) \['digital_young_savers'\] are given twice\. "
+        r"Name each segment once\.",
+    ),
+    (
+        "share of 0",
+        _segment_set(1, "share", 0),
+        r"\[1\] 'affluent_relationship_clients', key 'share': must be above 0 \(nobody would "
+        r"belong to the segment\)\. Give it a positive share",
+    ),
+    (
+        "shares do not sum to 1",
+        _segment_set(0, "share", 0.5),
+        r"segments\.definitions: the shares sum to 1\.1, not 1 \(tolerance 1e-09\)\. Adjust them",
+    ),
+    (
+        "not a profile variable",
+        _segment_profile(0, "assets", {1: 1.0}),
+        r"'digital_young_savers', key 'profile': \['assets'\] are not profile variables of the "
+        r"instrument\. Use the profile variables \[.*\] \(a multiple-choice question by its 0/1 "
+        r"columns",
+    ),
+    (
+        "the group-shift variable",
+        _segment_profile(0, "bank_type", {1: 0.5, 2: 0.35, 3: 0.15}),
+        r"key 'profile' 'bank_type': defines the groups of group_shifts, on which the latent "
+        r"scores depend, so it cannot depend on the segment\. Remove it from the segments",
+    ),
+    (
+        "a segment distribution off",
+        _segment_profile(0, "assets_band", {1: 0.62, 2: 0.33, 3: 0.15, 4: 0.0, 5: 0.0}),
+        r"'digital_young_savers', key 'profile' 'assets_band': the probabilities sum to 1\.1",
+    ),
+    (
+        "a segment distribution over other codes",
+        _segment_profile(0, "main_channels_atm", {1: 1.0}),
+        r"key 'profile' 'main_channels_atm': the codes must be exactly the instrument's answer "
+        r"codes \[0, 1\]; missing \[0\]",
+    ),
+    (
+        "profile not a mapping",
+        _segment_set(0, "profile", ["assets_band"]),
+        r"key 'profile': must map profile variables to their probabilities in the segment",
+    ),
+    (
+        "different variables",
+        lambda raw: _definitions(raw)[1]["profile"].pop("age_band"),
+        r"\[1\] 'affluent_relationship_clients', key 'profile': must give the same variables as "
+        r"'digital_young_savers' \['age_band', .*\]; missing \['age_band'\], not in "
+        r"'digital_young_savers' \[\]\. Give every segment",
+    ),
+    (
+        "mixture is not the profile",
+        _segment_profile(0, "assets_band", {1: 0.52, 2: 0.43, 3: 0.05, 4: 0.0, 5: 0.0}),
+        r"segments\.definitions: the segments' mixture of 'assets_band' \(sum of share x "
+        r"probability\) is \{1: 0\.34, 2: 0\.34, 3: 0\.17, 4: 0\.09, 5: 0\.06\}, but profile gives "
+        r"\{1: 0\.38, 2: 0\.3, .*\}; the segments must decompose the population's profile "
+        r"distribution\. Set profile 'assets_band' to the mixture, or adjust",
+    ),
+    (
+        "shift of a construct without an importance item",
+        _segment_shift(0, "image", 0.2),
+        r"key 'importance_shifts': \['image'\] are not touch-points with an importance item\. "
+        r"Shift the touch-points \['staff', ",
+    ),
+    (
+        "shift not a number",
+        _segment_shift(0, "staff", "high"),
+        r"key 'importance_shifts' 'staff': must be a number\. Got 'high'",
+    ),
+    (
+        "shifts not a mapping",
+        _segment_set(0, "importance_shifts", [0.1]),
+        r"key 'importance_shifts': must map touch-points to mean shifts",
+    ),
+    (
+        "shifts not centred",
+        _segment_shift(0, "channel", 0.7),
+        r"segments\.definitions: the share-weighted mean of the importance shifts of 'channel' is "
+        r"0\.04, not 0; shifts are deviations from importance\.means 'channel', the population "
+        r"mean\. Adjust them",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [case[1:] for case in BROKEN_SEGMENTS],
+    ids=[case[0] for case in BROKEN_SEGMENTS],
+)
+def test_broken_segments_are_named(instrument, mutate: Mutation, message: str):
+    raw = copy.deepcopy(RAW_POPULATION)
+    mutate(raw)
+    with pytest.raises(InstrumentError, match=message):
+        load_population(raw, instrument)
+
+
+def test_broken_segments_in_a_file_name_the_file(tmp_path: Path, instrument):
+    raw = copy.deepcopy(RAW_POPULATION)
+    _segment_shift(0, "channel", 0.7)(raw)
+    path = tmp_path / "population.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"population\.yaml, segments\.definitions: the "):
+        load_population(path, instrument)
+
+
+def test_shipped_segments_are_illustrative_and_decompose_the_profile(population):
+    segments = population.segments
+    assert [s.name for s in segments] == [
+        "digital_young_savers",
+        "affluent_relationship_clients",
+        "traditional_branch_users",
+    ]
+    assert [s.share for s in segments] == [0.4, 0.2, 0.4]
+    assert population.segment_variables[:4] == (
+        "age_band",
+        "tenure_years",
+        "assets_band",
+        "products_held",
+    )
+    for code in population.segment_variables:
+        for answer, p in population.probabilities[code].items():
+            mixture = sum(s.share * s.probabilities[code][answer] for s in segments)
+            assert mixture == pytest.approx(p, abs=1e-12), (code, answer)
+    assert all("(assumed" in d["rationale"] for d in _definitions(RAW_POPULATION))
+    assert "(assumed" in RAW_POPULATION["segments"]["rationale"]
+
+
+def test_segments_are_optional(instrument):
+    raw = copy.deepcopy(RAW_POPULATION)
+    raw.pop("segments")
+    plain = load_population(raw, instrument)
+    assert plain.segments == () and plain.segment_variables == ()
+    sample = synthetic_sample(instrument, plain, n=50, random_state=SEED)
+    assert sample.segment is None
+    truth = true_parameters(instrument, plain, sample, seed=SEED)
+    assert truth["segments"] is None
+
+
+def _without_segments(population):
+    return dataclasses.replace(population, segments=())
+
+
+def _with_other_segments(population):
+    """Two segments of another design: all mobile app users or none, shifted the other way."""
+    segments = population.segments
+    first, second = segments[0], segments[1]
+    app = {0: 0.0, 1: 1.0}, {0: 0.5, 1: 0.5}  # mixture with shares 0.7 / 0.3 = 0.15 / 0.85
+    other = [
+        dataclasses.replace(
+            first,
+            share=0.7,
+            probabilities={"main_channels_mobile_app": app[0]},
+            importance_shifts={"channel": 0.3},
+        ),
+        dataclasses.replace(
+            second,
+            share=0.3,
+            probabilities={"main_channels_mobile_app": app[1]},
+            importance_shifts={"channel": -0.7},
+        ),
+    ]
+    return dataclasses.replace(population, segments=tuple(other))
+
+
+def test_segments_leave_the_evaluation_answers_unchanged(instrument, population):
+    # The design property: segments come from a stream of their own, so removing or editing them
+    # changes only the segmented profile columns and the importance items.
+    n = 3_000
+    planted = synthetic_sample(instrument, population, n=n, random_state=SEED)
+    segmented = set(population.segment_variables) | {
+        v.code for v in instrument.items(role="importance")
+    }
+    for variant in (_without_segments(population), _with_other_segments(population)):
+        other = synthetic_sample(instrument, variant, n=n, random_state=SEED)
+        unchanged = [c for c in planted.responses.columns if c not in segmented]
+        pd.testing.assert_frame_equal(planted.responses[unchanged], other.responses[unchanged])
+        pd.testing.assert_frame_equal(planted.scores, other.scores)
+        construct_items = [v.code for v in instrument.items()]
+        pd.testing.assert_frame_equal(
+            planted.continuous[construct_items], other.continuous[construct_items]
+        )
+        pd.testing.assert_series_equal(planted.careless, other.careless)
+        # Item nonresponse applies to the replaced columns too: the same cells are blank.
+        for code in segmented:
+            blank = planted.responses[code].isna()
+            assert blank.equals(other.responses[code].isna()), code
+    assert not planted.responses["assets_band"].equals(
+        synthetic_sample(
+            instrument, _without_segments(population), n=n, random_state=SEED
+        ).responses["assets_band"]
+    )
+
+
+def test_segment_shares_and_profiles_are_recovered(population, large):
+    segment = large.segment
+    shares = segment.value_counts(normalize=True, sort=False)
+    # SE of a share <= 0.0016 at n = 100,000; 0.007 is > 4 SE.
+    np.testing.assert_allclose(
+        shares.to_numpy(), [s.share for s in population.segments], atol=0.007
+    )
+    for planted in population.segments:
+        rows = (segment == planted.name).to_numpy()
+        for code, probabilities in planted.probabilities.items():
+            answers = large.responses.loc[rows, code].dropna()
+            observed = answers.value_counts(normalize=True).reindex(
+                list(probabilities), fill_value=0
+            )
+            # >= 19,000 answers per segment: SE of a share <= 0.0036; 0.015 is > 4 SE.
+            np.testing.assert_allclose(
+                observed.to_numpy(), list(probabilities.values()), atol=0.015, err_msg=code
+            )
+
+
+def test_segments_are_reproducible_and_follow_a_passed_generator(instrument, population):
+    first = synthetic_sample(instrument, population, n=300, random_state=SEED)
+    again = synthetic_sample(
+        instrument, population, n=300, random_state=np.random.default_rng(SEED)
+    )
+    pd.testing.assert_series_equal(first.segment, again.segment)
+    rng = np.random.default_rng(SEED)
+    one = synthetic_sample(instrument, population, n=300, random_state=rng)
+    two = synthetic_sample(instrument, population, n=300, random_state=rng)
+    assert adjusted_rand_score(one.segment, two.segment) < 0.1, "a new draw, not a copy"
+
+
+# --------------------------------------------------------------------------------------------
 # The truth
 
 
@@ -405,6 +716,18 @@ def test_truth_lists_the_careless_respondents_and_the_true_values(instrument, po
     assert truth["group_shifts"]["shifts"]["3"]["personal"] == 0.4
     assert truth["group_shifts"]["implied_means"]["1"]["loyalty"] == 0.0
     assert truth["latent_correlations"]["constructs"][0] == "image"
+    segments = truth["segments"]
+    assert [d["name"] for d in segments["definitions"]] == [s.name for s in population.segments]
+    assert segments["definitions"][1]["importance_shifts"]["personal"] == 1.0
+    assert segments["definitions"][0]["profile"]["main_channels_manager"] == {"0": 0.98, "1": 0.02}
+    for planted in population.segments:
+        expected = sample.responses.loc[
+            (sample.segment == planted.name).to_numpy(), "respondent_id"
+        ]
+        assert segments["respondent_ids"][planted.name] == expected.tolist()
+    assert sorted(i for ids in segments["respondent_ids"].values() for i in ids) == list(
+        range(1, 1_001)
+    )
     json.dumps(truth)  # JSON-ready
 
 
@@ -491,6 +814,24 @@ def test_shipped_sample_is_what_the_generator_draws(tmp_path: Path):
         )
     truth = json.loads(truth_path(SHIPPED_SAMPLE).read_text(encoding="utf-8"))
     assert (truth["seed"], truth["n"]) == (config.seed, 400)
+
+
+#: sha256 of the construct-item columns of the shipped sample (header and cells as in the file,
+#: joined by commas and newlines): the data of the lavaan oracle in tests/test_sem.py.
+SHIPPED_CONSTRUCT_ITEMS_SHA256 = "d05036a5d518dab1fe1e7d3fb17c5d4b2cda662ddad0c97c351b3b71e9a0be8e"
+
+
+def test_shipped_construct_items_are_those_of_the_lavaan_oracle(instrument):
+    # Planted segments, and any other change that leaves the main random stream alone, must not
+    # move the construct items: test_sem.py compares a CB-SEM on them with lavaan's numbers.
+    with SHIPPED_SAMPLE.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    columns = [rows[0].index(item.code) for item in instrument.items()]
+    text = "\n".join(",".join(row[j] for j in columns) for row in rows) + "\n"
+    assert hashlib.sha256(text.encode()).hexdigest() == SHIPPED_CONSTRUCT_ITEMS_SHA256, (
+        "the construct items of the shipped sample changed: the lavaan oracle of test_sem.py "
+        "must be recomputed from them"
+    )
 
 
 def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch):
