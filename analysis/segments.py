@@ -1232,8 +1232,9 @@ def targeting_table(
     -------
     pandas.DataFrame
         One row per segment: ``segment``, ``n``, ``share``, ``defining_features`` (text:
-        "measure mean (+d SD)"), ``priority_touchpoints`` (names, "; "-separated, most urgent
-        first; empty when the segment values no touch-point above the sample),
+        "label mean (+d SD)", labels of :func:`measure_labels`, channel use in percent),
+        ``priority_touchpoints`` (names, "; "-separated, most urgent first; empty when the
+        segment values no touch-point above the sample),
         ``priority_scores`` (the scores, same order), ``method`` (the rule).
 
     Raises
@@ -1258,7 +1259,7 @@ def targeting_table(
     >>> instrument = load_instrument("survey/instrument.yaml")
     >>> row = targeting_table(profiles, instrument=instrument).iloc[0]
     >>> row["priority_touchpoints"], row["defining_features"]
-    ('Staff competence and attitude', 'assets_band 4.00 (+1.2 SD)')
+    ('Staff competence and attitude', 'Financial assets at the bank 4.0 (+1.2 SD)')
     """
     function = "targeting_table"
     profiles = _check_profiles(profiles, function)
@@ -1266,6 +1267,7 @@ def targeting_table(
     n_features = _check_int(n_features, "n_features", function, 1)
     check_language(language, function=function)
     items = {v.code: v.construct for v in instrument.items(role="importance")}
+    names = measure_labels(instrument, language)
     records = []
     for segment, rows in profiles.groupby(SEGMENT, sort=True):
         by_measure = rows.set_index("measure")
@@ -1293,7 +1295,8 @@ def targeting_table(
                 "n": int(share["n"]) if share is not None else np.nan,
                 "share": float(share["estimate"]) if share is not None else np.nan,
                 "defining_features": "; ".join(
-                    f"{r.measure} {r.estimate:.2f} ({r.std_diff:+.1f} SD)"
+                    f"{names.get(r.measure, r.measure)} "
+                    f"{_cell_text(r.measure, r.kind, r.estimate)} ({r.std_diff:+.1f} SD)"
                     for r in descriptive.itertuples()
                 ),
                 "priority_touchpoints": "; ".join(

@@ -742,7 +742,9 @@ def test_targeting_rule():
     first = table.iloc[0]
     assert first["priority_touchpoints"] == "Staff competence and attitude; Channel convenience"
     assert first["priority_scores"] == "0.80; 0.50"
-    assert first["defining_features"].startswith("main_channels_branch 0.10 (-1.1 SD); assets_band")
+    assert first["defining_features"].startswith(
+        "Main channels: Branch counter 10% (-1.1 SD); Financial assets at the bank 1.5 (-0.9 SD)"
+    )
     assert (first["n"], first["share"]) == (10, 0.6)
     assert table.iloc[1]["priority_touchpoints"] == "", "a segment valuing nothing above the sample"
     chinese = targeting_table(profiles, instrument=instrument, language="zh")
@@ -752,7 +754,7 @@ def test_targeting_rule():
 def test_targeting_table_of_the_shipped_sample(instrument, shipped_profiles):
     table = targeting_table(shipped_profiles, instrument=instrument)
     assert table["segment"].tolist() == [1, 2, 3]
-    affluent = table[table["defining_features"].str.contains("main_channels_manager")]
+    affluent = table[table["defining_features"].str.contains("Relationship manager")]
     assert "Personalised service" in affluent["priority_touchpoints"].item()
 
 
