@@ -1146,3 +1146,87 @@ def association_table(
             "Sparse": ["yes" if sparse else "no" for sparse in pearson["sparse"]],
         }
     )
+
+
+def segment_choice_table(choice: pd.DataFrame) -> pd.DataFrame:
+    """The criteria for the number of segments, one row per k.
+
+    Parameters
+    ----------
+    choice : DataFrame
+        :func:`analysis.segments.choose_segments`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Segments (k), Average silhouette, BIC (Gaussian mixture), Chosen``.
+    """
+    _require(
+        choice, ["k", "silhouette", "bic", "chosen", "bic_best"], "choice", "segment_choice_table"
+    )
+    return pd.DataFrame(
+        {
+            "Segments (k)": choice["k"].astype(int).to_numpy(),
+            "Average silhouette": choice["silhouette"].to_numpy(),
+            "BIC (Gaussian mixture)": choice["bic"].to_numpy(),
+            "Chosen": [
+                "silhouette" + (", BIC" if bic else "") if chosen else ("BIC" if bic else "")
+                for chosen, bic in zip(choice["chosen"], choice["bic_best"], strict=True)
+            ],
+        }
+    )
+
+
+def targeting_exhibit(
+    targeting: pd.DataFrame, profiles: pd.DataFrame, *, outcomes: Mapping[str, str]
+) -> pd.DataFrame:
+    """Each segment's size, defining features, outcomes and priority touch-points.
+
+    Parameters
+    ----------
+    targeting : DataFrame
+        :func:`analysis.segments.targeting_table`.
+    profiles : DataFrame
+        :func:`analysis.segments.segment_profiles` (for the outcome means).
+    outcomes : mapping of str to str
+        Outcome measure code -> column heading (e.g. ``{"satisfaction": "Satisfaction"}``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Segment, n, Share, Defining features``, one column per outcome (mean with its
+        95% CI), ``Priority touch-points``.
+    """
+    _require(
+        targeting,
+        ["segment", "n", "share", "defining_features", "priority_touchpoints"],
+        "targeting",
+        "targeting_exhibit",
+    )
+    _require(
+        profiles,
+        ["segment", "measure", "estimate", "ci_low", "ci_high"],
+        "profiles",
+        "targeting_exhibit",
+    )
+    table = pd.DataFrame(
+        {
+            "Segment": targeting["segment"].to_numpy(),
+            "n": targeting["n"].astype(int).to_numpy(),
+            "Share": targeting["share"].to_numpy(),
+            "Defining features": targeting["defining_features"].to_numpy(),
+        }
+    )
+    indexed = profiles.set_index(["segment", "measure"])
+    for code, heading in outcomes.items():
+        table[heading] = [
+            f"{indexed.loc[(segment, code), 'estimate']:.2f} "
+            + format_interval(
+                indexed.loc[(segment, code), "ci_low"], indexed.loc[(segment, code), "ci_high"]
+            )
+            for segment in targeting["segment"]
+        ]
+    table["Priority touch-points"] = [
+        text or "none above the sample" for text in targeting["priority_touchpoints"]
+    ]
+    return table

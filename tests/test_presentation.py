@@ -479,3 +479,50 @@ def test_association_table_uses_holm_p_when_given():
     assert list(plain["Variable"]) == ["X", "y"] and list(plain["df"]) == [2, 4]
     adjusted = association_table(tests.assign(p_holm=1.0), strengths)
     assert list(adjusted["p (Holm)"]) == ["1.000", "1.000"]
+
+
+# --- segmentation ---------------------------------------------------------------------------------
+
+
+def test_segment_choice_table_marks_both_criteria():
+    from analysis.presentation import segment_choice_table
+
+    choice = pd.DataFrame(
+        {
+            "k": [2, 3, 4],
+            "silhouette": [0.2, 0.3, 0.25],
+            "bic": [10.0, 5.0, 1.0],
+            "chosen": [False, True, False],
+            "bic_best": [False, False, True],
+        }
+    )
+    table = segment_choice_table(choice)
+    assert list(table["Chosen"]) == ["", "silhouette", "BIC"]
+    both = segment_choice_table(choice.assign(bic_best=[False, True, False]))
+    assert list(both["Chosen"]) == ["", "silhouette, BIC", ""]
+
+
+def test_targeting_exhibit_adds_outcomes_with_intervals():
+    from analysis.presentation import targeting_exhibit
+
+    targeting = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "n": [60, 40],
+            "share": [0.6, 0.4],
+            "defining_features": ["a", "b"],
+            "priority_touchpoints": ["Staff", ""],
+        }
+    )
+    profiles = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "measure": ["satisfaction", "satisfaction"],
+            "estimate": [5.0, 4.5],
+            "ci_low": [4.8, 4.2],
+            "ci_high": [5.2, 4.8],
+        }
+    )
+    table = targeting_exhibit(targeting, profiles, outcomes={"satisfaction": "Satisfaction"})
+    assert list(table["Satisfaction"]) == ["5.00 [4.80, 5.20]", "4.50 [4.20, 4.80]"]
+    assert list(table["Priority touch-points"]) == ["Staff", "none above the sample"]
