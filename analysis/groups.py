@@ -56,6 +56,7 @@ from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.oneway import anova_oneway
 
+from analysis.checks import check_ci
 from analysis.descriptives import check_nan_policy
 
 #: Fewest answers a group needs: Shapiro-Wilk needs 3, and a variance from 2 answers has one
@@ -347,12 +348,6 @@ def _split(
     return _Sample(dv=dv, labels=labels, values=groups, dropped=dropped)
 
 
-def _check_ci(ci: object, function: str) -> float:
-    if isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter of {function} must be a float in (0, 1). Got {ci!r}.")
-    return float(ci)
-
-
 def _check_alternative(alternative: object, function: str) -> str:
     if alternative not in ALTERNATIVES:
         raise ValueError(
@@ -506,7 +501,7 @@ def group_means(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) ->
     >>> # R: t.test(data$score[data$bank == 1])$conf.int
     """
     function = "group_means"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     return _means_table(_split(data, dv, group, function, min_groups=1), ci)
 
 
@@ -1087,7 +1082,7 @@ def eta_squared(
     alternative: str = "two-sided",
 ) -> pd.DataFrame:
     function = "eta_squared"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     alternative = _check_alternative(alternative, function)
     sample = _split(data, dv, group, function)
     return _variance_explained(sample, "eta", ci, alternative, function)
@@ -1126,7 +1121,7 @@ def omega_squared(
     alternative: str = "two-sided",
 ) -> pd.DataFrame:
     function = "omega_squared"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     alternative = _check_alternative(alternative, function)
     sample = _split(data, dv, group, function)
     return _variance_explained(sample, "omega", ci, alternative, function)
@@ -1397,7 +1392,7 @@ def games_howell(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -
     >>> # R: rstatix::games_howell_test(data, score ~ bank, detailed = TRUE)  # sign flipped
     """
     function = "games_howell"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     return _games_howell(_split(data, dv, group, function), ci)
 
 
@@ -1679,7 +1674,7 @@ def hedges_g(
     alternative: str = "two-sided",
 ) -> pd.DataFrame:
     function = "hedges_g"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     alternative = _check_alternative(alternative, function)
     sample = _split(data, dv, group, function)
     return _hedges(sample, _chosen_pairs(sample, pair, group, function), ci, alternative)
@@ -1744,7 +1739,7 @@ def cliffs_delta(
     alternative: str = "two-sided",
 ) -> pd.DataFrame:
     function = "cliffs_delta"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     alternative = _check_alternative(alternative, function)
     sample = _split(data, dv, group, function)
     return _cliff(sample, _chosen_pairs(sample, pair, group, function), ci, alternative)
@@ -1829,7 +1824,7 @@ def pairwise_effect_sizes(
     >>> # R: effectsize::hedges_g(y1, y2); effectsize::cliffs_delta(y1, y2) for each pair
     """
     function = "pairwise_effect_sizes"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     sample = _split(data, dv, group, function)
     return _pair_effects(sample, ci)
 
@@ -2142,7 +2137,7 @@ def cramers_v(
     >>> #                          alternative = "two.sided")
     """
     function = "cramers_v"
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     alternative = _check_alternative(alternative, function)
     table = _crosstab(data, row, column, function)
     observed = table.observed.to_numpy()
@@ -2406,7 +2401,7 @@ def compare_groups(
     function = "compare_groups"
     _check_frame(data, function)
     dvs = _check_dvs(data, dvs, group, function)
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     alpha = _check_alpha(alpha, function)
     check_nan_policy(nan_policy, function=function)
     if nan_policy == "listwise":

@@ -42,6 +42,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from scipy import stats
 
+from analysis.checks import check_ci
 from analysis.descriptives import construct_scores, item_frame
 from analysis.instrument import Instrument
 
@@ -125,12 +126,6 @@ class IpaWarning(UserWarning):
 
 # --------------------------------------------------------------------------------------------
 # Checks
-
-
-def _check_ci(ci: Any, function: str) -> float:
-    if isinstance(ci, bool) or not isinstance(ci, int | float) or not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter of {function} must be a float in (0, 1). Got {ci!r}.")
-    return float(ci)
 
 
 def _check_choice(value: Any, name: str, choices: Sequence[str], function: str) -> str:
@@ -520,7 +515,7 @@ def importance_performance(
             f"The 'data' parameter of {function} must be a pandas DataFrame. "
             f"Got {type(data).__name__}."
         )
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     basis = _check_choice(basis, "basis", BASES, function)
     touchpoints = _check_touchpoints(touchpoints, instrument, function)
     if basis == "derived" and derived is None:
@@ -660,7 +655,7 @@ def ipa_by_group(
     """
     function = "ipa_by_group"
     masks = _check_groups(data, group, groups, function)
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     basis = _check_choice(basis, "basis", BASES, function)
     touchpoints = _check_touchpoints(touchpoints, instrument, function)
     if basis == "derived" and derived is None:
@@ -758,7 +753,7 @@ def group_performance_gap(
     """
     function = "group_performance_gap"
     masks = _check_groups(data, group, groups, function)
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     touchpoints = _check_touchpoints(touchpoints, instrument, function)
     scores = construct_scores(data, instrument, constructs=touchpoints, min_items=min_items)
     labels = list(masks)

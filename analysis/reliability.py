@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.checks import check_ci
 from analysis.descriptives import check_nan_policy, complete_rows, item_frame
 
 #: Columns of the one-row results of :func:`cronbach_alpha`.
@@ -202,8 +203,7 @@ def cronbach_alpha(
     >>> # R: psych::alpha(data)$total$raw_alpha; psych::alpha(data)$feldt
     """
     function = "cronbach_alpha"
-    if isinstance(ci, bool) or not isinstance(ci, float | int) or not 0 < ci < 1:
-        raise ValueError(f"The 'ci' parameter of {function} must be a float in (0, 1). Got {ci!r}.")
+    ci = check_ci(ci, function)
     frame, n = _items(data, items, nan_policy, function, min_items=2)
     k = frame.shape[1]
     alpha = _alpha(_covariance(frame, function), function)

@@ -48,6 +48,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from analysis.checks import check_ci
 from analysis.descriptives import construct_scores, item_frame
 from analysis.instrument import Instrument, check_language
 
@@ -928,8 +929,7 @@ def segment_stability(
     k = _check_k(k, values, "k", function)
     n_boot = _check_int(n_boot, "n_boot", function, 2)
     n_init = _check_int(n_init, "n_init", function, 20)
-    if not (isinstance(ci, numbers.Real) and not isinstance(ci, bool) and 0 < ci < 1):
-        raise ValueError(f"The 'ci' parameter of {function} must be a float in (0, 1). Got {ci!r}.")
+    ci = check_ci(ci, function)
     rng = _generator(random_state, function)
     values = values[_canonical(values)]
     n = len(values)
@@ -1133,8 +1133,7 @@ def segment_profiles(
     >>> # R: aggregate(assets_band ~ segment, d, function(x) t.test(x)$conf.int)
     """
     function = "segment_profiles"
-    if not (isinstance(ci, numbers.Real) and not isinstance(ci, bool) and 0 < ci < 1):
-        raise ValueError(f"The 'ci' parameter of {function} must be a float in (0, 1). Got {ci!r}.")
+    ci = check_ci(ci, function)
     labels = _check_labels(labels, data, function)
     rows = data.loc[labels.index]
     measures, kinds = _described(rows, instrument, function)

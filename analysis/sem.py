@@ -60,6 +60,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from analysis import cfa
+from analysis.checks import check_ci
 from analysis.instrument import Instrument
 from analysis.semmodel import SemSpecification, sem_specification
 
@@ -107,12 +108,6 @@ def _check_integer(value: Any, name: str, function: str, minimum: int) -> int:
     raise ValueError(
         f"The '{name}' parameter of {function} must be an integer >= {minimum}. Got {value!r}."
     )
-
-
-def _check_ci(ci: Any, function: str) -> float:
-    if isinstance(ci, numbers.Real) and not isinstance(ci, bool) and 0 < ci < 1:
-        return float(ci)
-    raise ValueError(f"The 'ci' parameter of {function} must be a float in (0, 1). Got {ci!r}.")
 
 
 def _complete_items(
@@ -512,7 +507,7 @@ def structural_paths(model: CbsemFit, *, ci: float = 0.95) -> pd.DataFrame:
     """
     function = "structural_paths"
     model = _check_model(model, function)
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     rows = {(r.rhs, r.lhs): r for r in model.solution if r.op == "~"}
     critical = norm.ppf((1 + ci) / 2)
     pairs = model.specification.paths
@@ -973,7 +968,7 @@ def indirect_effects(
     """
     function = "indirect_effects"
     n_boot = _check_integer(n_boot, "n_boot", function, 2)
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     n_jobs = _check_integer(n_jobs, "n_jobs", function, 1)
     seed = _check_random_state(random_state, function)
     effects = _effects(sem_specification(model))
@@ -1053,7 +1048,7 @@ def _pls(
 ) -> tuple[SemSpecification, int, np.ndarray, np.ndarray, int, float]:
     """PLS estimates and their admissible bootstrap draws (paths, loadings, weights)."""
     n_boot = _check_integer(n_boot, "n_boot", function, 2)
-    ci = _check_ci(ci, function)
+    ci = check_ci(ci, function)
     n_jobs = _check_integer(n_jobs, "n_jobs", function, 1)
     seed = _check_random_state(random_state, function)
     spec = sem_specification(model)
