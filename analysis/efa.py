@@ -41,6 +41,8 @@ from factor_analyzer import FactorAnalyzer, Rotator
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
+from analysis.checks import check_generator
+
 #: How missing values are handled: drop incomplete rows, correlate each pair on the rows where
 #: both items are observed, or raise an error if any value is missing.
 NAN_POLICIES = ("listwise", "pairwise", "raise")
@@ -843,18 +845,6 @@ class ParallelAnalysis:
     notes: tuple[str, ...]
 
 
-def _generator(random_state) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state >= 0:
-            return np.random.default_rng(int(random_state))
-    raise ValueError(
-        "The 'random_state' parameter of parallel_analysis must be a numpy.random.Generator "
-        f"or a non-negative integer seed. Got {random_state!r}."
-    )
-
-
 def _eigenvalues(matrix: np.ndarray, factors: str) -> tuple[np.ndarray, bool]:
     """Eigenvalues of R ('pc') or of R reduced by a one-factor minres fit ('fa', as psych)."""
     if factors == "pc":
@@ -953,7 +943,7 @@ def parallel_analysis(
             "The 'quantile' parameter of parallel_analysis must be None (the simulated mean) or "
             f"a float in (0, 1). Got {quantile!r}."
         )
-    rng = _generator(random_state)
+    rng = check_generator(random_state, "parallel_analysis")
     corr = _correlations(data, items, nan_policy, "parallel_analysis")
     p = len(corr.items)
 

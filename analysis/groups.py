@@ -56,7 +56,7 @@ from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.oneway import anova_oneway
 
-from analysis.checks import check_ci
+from analysis.checks import check_ci, check_generator
 from analysis.descriptives import check_nan_policy
 
 #: Fewest answers a group needs: Shapiro-Wilk needs 3, and a variance from 2 answers has one
@@ -1928,18 +1928,6 @@ def expected_counts(data: pd.DataFrame, *, row: str, column: str) -> pd.DataFram
     )[list(EXPECTED_COLUMNS)]
 
 
-def _generator(random_state: object, function: str) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state >= 0:
-            return np.random.default_rng(int(random_state))
-    raise ValueError(
-        f"The 'random_state' parameter of {function} must be a numpy.random.Generator or a "
-        f"non-negative integer seed. Got {random_state!r}."
-    )
-
-
 def chi_square_independence(
     data: pd.DataFrame, *, row: str, column: str, random_state: int | np.random.Generator = 0
 ) -> pd.DataFrame:
@@ -2009,7 +1997,7 @@ def chi_square_independence(
     >>> # R: chisq.test(table(bfi$gender, bfi$education), correct = FALSE)
     """
     function = "chi_square_independence"
-    rng = _generator(random_state, function)
+    rng = check_generator(random_state, function)
     table = _crosstab(data, row, column, function)
     observed = table.observed.to_numpy()
     result = stats.chi2_contingency(observed, correction=False)

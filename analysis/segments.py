@@ -48,7 +48,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from analysis.checks import check_ci
+from analysis.checks import check_ci, check_generator
 from analysis.descriptives import construct_scores, item_frame
 from analysis.instrument import Instrument, check_language
 
@@ -129,18 +129,6 @@ class SegmentWarning(UserWarning):
 
 # --------------------------------------------------------------------------------------------
 # Checks
-
-
-def _generator(random_state: np.random.Generator | int, function: str) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state >= 0:
-            return np.random.default_rng(int(random_state))
-    raise ValueError(
-        f"The 'random_state' parameter of {function} must be a numpy.random.Generator or a "
-        f"non-negative integer seed. Got {random_state!r}."
-    )
 
 
 def _seed(rng: np.random.Generator) -> int:
@@ -716,7 +704,7 @@ def choose_segments(
     ks = sorted({_check_k(k, values, "k_range", function) for k in k_range})
     n_init = _check_int(n_init, "n_init", function, 20)
     _check_choice(covariance_type, COVARIANCE_TYPES, "covariance_type", function)
-    rng = _generator(random_state, function)
+    rng = check_generator(random_state, function)
     values = values[_canonical(values)]
     seed = _seed(rng)
     rows = []
@@ -834,7 +822,7 @@ def fit_segments(
     values = _matrix(features, function)
     k = _check_k(k, values, "k", function)
     n_init = _check_int(n_init, "n_init", function, 20)
-    rng = _generator(random_state, function)
+    rng = check_generator(random_state, function)
     labels = _fit(values, k, _seed(rng), n_init)
     sizes = np.bincount(labels, minlength=k + 1)[1:]
     singletons = [j + 1 for j, size in enumerate(sizes) if size == 1]
@@ -930,7 +918,7 @@ def segment_stability(
     n_boot = _check_int(n_boot, "n_boot", function, 2)
     n_init = _check_int(n_init, "n_init", function, 20)
     ci = check_ci(ci, function)
-    rng = _generator(random_state, function)
+    rng = check_generator(random_state, function)
     values = values[_canonical(values)]
     n = len(values)
     reference = _fit(values, k, _seed(rng), n_init)

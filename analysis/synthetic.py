@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from analysis.checks import check_generator
 from analysis.config import DEFAULT_CONFIG, REPO_ROOT, display_path, load_config, resolve
 from analysis.instrument import (
     CARELESS_TYPES,
@@ -93,18 +94,6 @@ class SyntheticSample(NamedTuple):
     scores: pd.DataFrame
     careless: pd.Series
     segment: pd.Series | None = None
-
-
-def _generator(random_state: np.random.Generator | int) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state >= 0:
-            return np.random.default_rng(int(random_state))
-    raise ValueError(
-        "The 'random_state' parameter of synthetic_responses must be a numpy.random.Generator "
-        f"or a non-negative integer seed. Got {random_state!r}."
-    )
 
 
 def _check_n(n: int) -> int:
@@ -437,7 +426,7 @@ def synthetic_sample(
     (['digital_young_savers', 'affluent_relationship_clients'], [404, 220, 376])
     """
     n = _check_n(n)
-    rng = _generator(random_state)
+    rng = check_generator(random_state, "synthetic_responses")
     _check_population(population, instrument)
     segment_rng = rng.spawn(1)[0] if population.segments else None
     answers = {RESPONDENT_ID: np.arange(1, n + 1, dtype=np.int64)}
