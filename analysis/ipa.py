@@ -841,6 +841,38 @@ def _limits(values: list[np.ndarray], centre: float, share: float) -> tuple[floa
     return low - pad, high + pad
 
 
+#: Offsets (points) of a label from its point: above right, below right, above left, below left.
+LABEL_OFFSETS = ((5, 4), (5, -11), (-5, 4), (-5, -11))
+#: Label boxes closer than this (points, horizontally and vertically) count as overlapping.
+LABEL_CLEARANCE = (70, 11)
+
+
+def _label_offsets(ax: Any, points: Mapping[str, tuple[float, float]]) -> dict[str, tuple]:
+    """An offset per label, the first of :data:`LABEL_OFFSETS` that keeps clear of those placed.
+
+    Points are visited from the top; a label's anchor (point plus offset, in points on the page)
+    must lie at least :data:`LABEL_CLEARANCE` from every anchor already placed, otherwise the
+    next offset is tried (the last one is kept when none is clear). Deterministic.
+    """
+    scale = 72 / ax.figure.dpi
+    placed: list[tuple[float, float]] = []
+    offsets = {}
+    for code, (x, y) in sorted(points.items(), key=lambda item: -item[1][1]):
+        px, py = (value * scale for value in ax.transData.transform((x, y)))
+        for dx, dy in LABEL_OFFSETS:
+            anchor = (px + dx, py + dy)
+            clear = all(
+                abs(anchor[0] - other[0]) >= LABEL_CLEARANCE[0]
+                or abs(anchor[1] - other[1]) >= LABEL_CLEARANCE[1]
+                for other in placed
+            )
+            if clear:
+                break
+        placed.append(anchor)
+        offsets[code] = (dx, dy)
+    return offsets
+
+
 def plot_ipa(
     table: pd.DataFrame,
     *,
@@ -1016,12 +1048,14 @@ def plot_ipa(
         )
         positions[label] = dict(zip(rows["touchpoint"], zip(x, y, strict=True), strict=True))
     first = positions[group_labels[0]]
+    offsets = _label_offsets(ax, first)
     for code, (x, y) in first.items():
         ax.annotate(
             names.get(code, code),
             (x, y),
-            xytext=(5, 4),
+            xytext=offsets[code],
             textcoords="offset points",
+            ha="right" if offsets[code][0] < 0 else "left",
             fontsize=8,
             zorder=4,
         )
