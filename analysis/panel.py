@@ -21,6 +21,7 @@ panel's README lists it with the reason.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -82,7 +83,7 @@ UNITS = ("million", "percent", "count", "products_per_household")
 #: billion, trillion; 亿 = 100 million; 万 = 10 thousand; a percent printed as a fraction).
 PRINT_SCALES = (1, 1e3, 1e-3, 1e6, 1e-6, 1e2, 1e-2, 1e4, 1e-4)
 
-_NUMBER = re.compile(r"[-−–]?\d[\d,]*(?:\.\d+)?")
+_NUMBER = re.compile(r"[-−–]?(?:\d{1,3}(?:[ ,]\d{3})+|\d+)(?:\.\d+)?")
 _SPACES = re.compile(r"\s+")
 
 
@@ -104,13 +105,13 @@ def printed_number(value_as_printed: str) -> float | None:
     --------
     >>> printed_number("205,570"), printed_number("10.80%"), printed_number("$3,875,393")
     (205570.0, 10.8, 3875393.0)
-    >>> printed_number("(1,234)") is None, printed_number("−2.5")
-    (False, -2.5)
+    >>> printed_number("(1,234)") is None, printed_number("−2.5"), printed_number("2 164 713")
+    (False, -2.5, 2164713.0)
     """
     match = _NUMBER.search(_normalized(value_as_printed))
     if match is None:
         return None
-    text = match.group(0).replace(",", "").replace("−", "-").replace("–", "-")
+    text = match.group(0).replace(",", "").replace(" ", "").replace("−", "-").replace("–", "-")
     return float(text)
 
 
@@ -526,3 +527,117 @@ def panel_descriptor(path: str | Path = PANEL_PATH) -> dict:
             {"name": "indicators", "path": "indicators.csv", "format": "csv"},
         ],
     }
+
+
+def write_descriptor(path: str | Path = PANEL_PATH) -> Path:
+    """Write ``datapackage.json`` beside the panel (after checking the panel)."""
+    load_panel(path)
+    out = Path(path).with_name("datapackage.json")
+    out.write_text(json.dumps(panel_descriptor(path), indent=2, ensure_ascii=False) + "\n")
+    return out
+
+
+if __name__ == "__main__":  # python -m analysis.panel: check the panel, refresh its descriptor
+    print(write_descriptor())
+
+
+#: Which segment of each bank counts as its retail business, with the reason.
+RETAIL_SEGMENTS_PATH = PANEL_DIR / "retail_segments.csv"
+
+
+def retail_revenue_shares(
+    panel: pd.DataFrame, *, segments_path: str | Path = RETAIL_SEGMENTS_PATH
+) -> pd.DataFrame:
+    r"""Retail share of operating income per bank and year: printed where the bank prints it,
+    otherwise derived from the retail segment's revenue over the group's operating income.
+
+    .. math:: \text{share} = 100 \cdot \frac{\text{retail segment revenue}}{\text{operating income}}
+
+    The retail segment of each bank is the one whose scope starts with the name given in
+    ``retail_segments.csv`` (with the reason); segment and group figures of the same year, as
+    first published. A derived share mixes bases where a bank reports its segments on a managed
+    or fully-taxable-equivalent basis (JPMorgan, Bank of America): a difference of a percentage
+    point or less.
+
+    Returns
+    -------
+    DataFrame
+        ``bank, group, year, estimate, source`` (``printed`` or ``derived``), ``scope``.
+    """
+    segments = pd.read_csv(segments_path, dtype=str).set_index("bank")["scope"]
+    first = panel[panel["restated"] != "yes"]
+    printed = first[first["indicator"] == "retail_revenue_share"]
+    records = {
+        (row.bank, int(row.year)): {
+            "bank": row.bank,
+            "group": row.group,
+            "year": int(row.year),
+            "estimate": float(row.value),
+            "source": "printed",
+            "scope": row.scope,
+        }
+        for row in printed.itertuples()
+    }
+    income = _amounts(first, "operating_income")
+    parts = first[first["indicator"] == "retail_segment_revenue"]
+    for row in parts.itertuples():
+        key = (row.bank, int(row.year))
+        named = segments.get(row.bank)
+        if key in records or named is None or not str(row.scope).startswith(named):
+            continue
+        if key not in income.index:
+            continue
+        records[key] = {
+            "bank": row.bank,
+            "group": row.group,
+            "year": int(row.year),
+            "estimate": 100 * float(row.value) / income[key],
+            "source": "derived",
+            "scope": row.scope,
+        }
+    columns = ["bank", "group", "year", "estimate", "source", "scope"]
+    table = pd.DataFrame(list(records.values()), columns=columns)
+    return table.sort_values(["group", "bank", "year"], kind="stable").reset_index(drop=True)
+
+
+#: The indicators every bank should have for every panel year (the issue's core set).
+CORE_INDICATORS = (
+    "total_assets",
+    "operating_income",
+    "net_profit_attributable",
+    "roe",
+    "roa",
+    "cost_income_ratio",
+)
+#: The panel years.
+PANEL_YEARS = (2019, 2021, 2023)
+
+
+def core_gaps(
+    panel: pd.DataFrame,
+    *,
+    indicators: Sequence[str] = CORE_INDICATORS,
+    years: Sequence[int] = PANEL_YEARS,
+) -> pd.DataFrame:
+    """The bank-year-indicator cells of the core set that the panel does not hold.
+
+    A cell counts as held by any row of the indicator for the bank and year (net profit
+    including minorities stands in for attributable profit). Banks are those of the domestic
+    and foreign groups.
+
+    Returns
+    -------
+    DataFrame
+        ``bank, group, year, indicator`` of every missing cell.
+    """
+    held = set(zip(panel["bank"], panel["year"].astype(int), panel["indicator"], strict=True))
+    banks = panel[panel["group"].isin(["domestic", "foreign"])].drop_duplicates("bank")
+    records = [
+        {"bank": bank, "group": group, "year": year, "indicator": indicator}
+        for bank, group in zip(banks["bank"], banks["group"], strict=True)
+        for year in years
+        for indicator in indicators
+        if (bank, year, indicator) not in held
+        and not (indicator == "net_profit_attributable" and (bank, year, "net_profit") in held)
+    ]
+    return pd.DataFrame(records, columns=["bank", "group", "year", "indicator"])

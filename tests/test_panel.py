@@ -11,6 +11,7 @@ import pytest
 import analysis.panel
 from analysis.panel import (
     PANEL_COLUMNS,
+    PANEL_DIR,
     PanelError,
     coverage,
     load_panel,
@@ -238,3 +239,61 @@ def test_descriptor_has_schema_and_hash(fixture_file):
     assert [f["name"] for f in resource["schema"]["fields"]] == list(PANEL_COLUMNS)
     assert resource["hash"].startswith("sha256:")
     json.dumps(descriptor)
+
+
+# --- the committed panel ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return load_panel()
+
+
+def test_committed_panel_keeps_every_rule(committed):
+    # load_panel raises, naming file, line, column and fix, if any row breaks a rule (a row
+    # without a source URL or excerpt among them)
+    assert len(committed) > 0
+    assert (committed["source_url"].str.startswith("http")).all()
+    assert (committed["source_excerpt"].str.len() > 0).all()
+
+
+def test_committed_ratios_agree_with_their_amounts(committed):
+    for check in (roa_check, non_interest_check, retail_share_check):
+        table = check(committed)
+        failing = table[~table["within_tolerance"]]
+        assert failing.empty, failing.to_string()
+
+
+def test_committed_units_and_currencies_are_consistent(committed):
+    indicators = read_indicators().set_index("indicator")
+    assert (committed["unit"] == committed["indicator"].map(indicators["unit"])).all()
+    money = committed[committed["indicator"].map(indicators["kind"]) == "money"]
+    assert all(len(set(currencies)) == 1 for _, currencies in money.groupby("bank")["currency"])
+
+
+def test_retail_shares_lie_between_0_and_100(committed):
+    shares = committed[committed["indicator"].isin(["retail_revenue_share", "retail_profit_share"])]
+    assert shares["value"].between(0, 100).all()
+
+
+def test_datapackage_is_in_sync_with_the_panel():
+    written = json.loads((PANEL_DIR / "datapackage.json").read_text(encoding="utf-8"))
+    assert written == panel_descriptor(), (
+        "data/bank_panel/datapackage.json is stale: regenerate it with "
+        "`python -m analysis.panel` after editing panel.csv"
+    )
+
+
+def test_retail_shares_printed_first_then_derived(fixture_file, tmp_path):
+    from analysis.panel import retail_revenue_shares
+
+    segments = tmp_path / "segments.csv"
+    segments.write_text("bank,scope,rationale\nBank A,group,the fixture's retail segment\n")
+    panel = read_panel(fixture_file)
+    shares = retail_revenue_shares(panel, segments_path=segments)
+    assert shares.loc[0, "source"] == "printed" and shares.loc[0, "estimate"] == 55.0
+    derived = retail_revenue_shares(
+        panel[panel["indicator"] != "retail_revenue_share"], segments_path=segments
+    )
+    assert derived.loc[0, "source"] == "derived"
+    assert derived.loc[0, "estimate"] == pytest.approx(100 * 22000 / 40000)
