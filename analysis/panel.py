@@ -641,3 +641,72 @@ def core_gaps(
         and not (indicator == "net_profit_attributable" and (bank, year, "net_profit") in held)
     ]
     return pd.DataFrame(records, columns=["bank", "group", "year", "indicator"])
+
+
+#: The currency-neutral ratios compared between the groups in Chapter 4.
+COMPARED_RATIOS = ("roe", "roa", "cost_income_ratio", "npl_ratio", "retail_revenue_share")
+
+
+def comparison_ratios(
+    panel: pd.DataFrame,
+    *,
+    indicators: Sequence[str] = COMPARED_RATIOS,
+    segments_path: str | Path = RETAIL_SEGMENTS_PATH,
+) -> pd.DataFrame:
+    """One value per bank, year and ratio, ready for :mod:`analysis.panel_stats`.
+
+    Figures as first published (restated comparatives left out); where a bank has several rows
+    of a ratio in a year (two sources, two bases), the one of the highest tier (primary first),
+    then the first in the file. The retail revenue share is the printed one, else the one
+    derived from the retail segment (:func:`retail_revenue_shares`); ``source`` says which.
+    Aggregate (cross-bank) rows are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``bank, group, year, indicator, value, unit, currency, source``.
+    """
+    rows = panel[
+        panel["indicator"].isin([i for i in indicators if i != "retail_revenue_share"])
+        & (panel["restated"] != "yes")
+        & panel["group"].isin(["domestic", "foreign"])
+    ].copy()
+    rows["_tier"] = rows["source_tier"].map({tier: i for i, tier in enumerate(TIERS)})
+    rows = rows.sort_values("_tier", kind="stable").drop_duplicates(
+        ["bank", "year", "indicator"], keep="first"
+    )
+    rows = rows.assign(source="printed", currency="")[
+        ["bank", "group", "year", "indicator", "value", "unit", "currency", "source"]
+    ]
+    if "retail_revenue_share" in indicators:
+        shares = retail_revenue_shares(panel, segments_path=segments_path)
+        shares = shares[shares["group"].isin(["domestic", "foreign"])]
+        rows = pd.concat(
+            [
+                rows,
+                shares.rename(columns={"estimate": "value"}).assign(
+                    indicator="retail_revenue_share", unit="percent", currency=""
+                )[list(rows.columns)],
+            ],
+            ignore_index=True,
+        )
+    rows["year"] = rows["year"].astype(int)
+    return rows.sort_values(["indicator", "group", "bank", "year"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def comparable_years(
+    ratios: pd.DataFrame, *, indicator: str, years: Sequence[int] = PANEL_YEARS, min_banks: int = 2
+) -> list[int]:
+    """The years in which both groups have at least ``min_banks`` banks with the indicator."""
+    rows = ratios[ratios["indicator"] == indicator]
+    counts = rows.pivot_table(
+        index="year", columns="group", values="bank", aggfunc="nunique", fill_value=0
+    )
+    return [
+        int(year)
+        for year in years
+        if year in counts.index
+        and all(counts.loc[year].get(group, 0) >= min_banks for group in ("domestic", "foreign"))
+    ]

@@ -1185,7 +1185,7 @@ def _figure(count: int) -> tuple[Figure, list]:
 
 
 def _finish(fig: Figure, handles: list, title: str, subtitle: str) -> Figure:
-    fig.legend(handles=handles, loc="outside right upper", frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     if title:
         fig.suptitle(title, fontsize=12, x=0.01, ha="left")
     if subtitle:

@@ -15,6 +15,11 @@ from analysis.config import REPO_ROOT, RunConfig, display_path, resolve
 PAPER_BASENAME = "crm-citic-zhengzhou"
 #: Public datasets and R/SmartPLS reference values (the validation appendix's inputs).
 REFERENCE_DIR = "tests/reference"
+#: The bank panel (data/bank_panel): its files are inputs of the notebooks that declare
+#: ``panel_dir``.
+PANEL_DIR = "data/bank_panel"
+#: Folder parameters a notebook may declare, and the folder each stands for.
+FOLDER_PARAMETERS = {"reference_dir": REFERENCE_DIR, "panel_dir": PANEL_DIR}
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 
 
@@ -165,15 +170,17 @@ def paper_sources() -> list[str]:
 
 
 def notebook_extra_inputs(name: str) -> list[str]:
-    """Files a notebook reads besides the analysis sample: the reference set, if it declares
-    ``reference_dir`` (so that a change to a reference value reruns it)."""
+    """Files a notebook reads besides the analysis sample: every file of each folder it
+    declares (``reference_dir``, ``panel_dir``), so that a change to a reference value or a
+    bank figure reruns it."""
     from analysis.notebooks import declared_parameters
 
-    if "reference_dir" not in declared_parameters(REPO_ROOT / "notebooks" / f"{name}.ipynb"):
-        return []
+    declared = declared_parameters(REPO_ROOT / "notebooks" / f"{name}.ipynb")
     return sorted(
         p.relative_to(REPO_ROOT).as_posix()
-        for p in (REPO_ROOT / REFERENCE_DIR).rglob("*")
+        for parameter, folder in FOLDER_PARAMETERS.items()
+        if parameter in declared
+        for p in (REPO_ROOT / folder).rglob("*")
         if p.is_file()
     )
 
@@ -197,6 +204,7 @@ def notebook_parameters(config: RunConfig, name: str) -> str:
         "results_dir": out.results,
         "seed": config.seed,
         "reference_dir": REFERENCE_DIR,
+        "panel_dir": PANEL_DIR,
         "bootstrap_draws": config.structural.bootstrap_draws,
         "jobs": config.structural.jobs,
     }

@@ -1230,3 +1230,143 @@ def targeting_exhibit(
         text or "none above the sample" for text in targeting["priority_touchpoints"]
     ]
     return table
+
+
+def panel_comparison_table(
+    comparisons: pd.DataFrame, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Domestic against foreign banks, one row per ratio and year.
+
+    Parameters
+    ----------
+    comparisons : DataFrame
+        Rows of :func:`analysis.panel_stats.compare_over_years` (all three estimands).
+    labels : mapping, optional
+        Indicator code -> name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Ratio, Year, Banks (dom./for.), Median domestic, Median foreign,
+        Hodges-Lehmann shift [CI], CI level, Cliff's δ [95% CI], p (exact, Holm)`` (the
+        Mann-Whitney p, Holm-adjusted across the years of the ratio).
+    """
+    _require(
+        comparisons,
+        ["indicator", "year", "estimand", "estimate", "ci_low", "ci_high", "ci_coverage", "p_val"],
+        "comparisons",
+        "panel_comparison_table",
+    )
+    shift = comparisons[comparisons["estimand"] == "Hodges-Lehmann shift"].reset_index(drop=True)
+    delta = comparisons[comparisons["estimand"] == "Cliff's delta"].reset_index(drop=True)
+
+    def interval(low: float, high: float) -> str:
+        return "" if math.isnan(low) or math.isnan(high) else format_interval(low, high)
+
+    return pd.DataFrame(
+        {
+            "Ratio": [_label(labels, code) for code in shift["indicator"]],
+            "Year": shift["year"].astype(int).to_numpy(),
+            "Banks (dom./for.)": [
+                f"{int(a)}/{int(b)}"
+                for a, b in zip(shift["n_domestic"], shift["n_foreign"], strict=True)
+            ],
+            "Median domestic": shift["median_domestic"].to_numpy(),
+            "Median foreign": shift["median_foreign"].to_numpy(),
+            "Shift [CI]": [
+                f"{est:.2f} {interval(lo, hi)}".strip()
+                for est, lo, hi in zip(
+                    shift["estimate"], shift["ci_low"], shift["ci_high"], strict=True
+                )
+            ],
+            "CI level": [f"{level:.0%}" for level in shift["ci_coverage"]],
+            "Cliff's δ [95% CI]": [
+                f"{est:.2f} {interval(lo, hi)}".strip()
+                for est, lo, hi in zip(
+                    delta["estimate"], delta["ci_low"], delta["ci_high"], strict=True
+                )
+            ],
+            "p (exact, Holm)": [format_p(float(p)) for p in shift["p_val"]],
+        }
+    )
+
+
+def _breakable_url(url: str) -> str:
+    """A URL with zero-width spaces after its slashes, so that a narrow table cell can wrap it."""
+    return url.replace("/", "/\u200b").replace("?", "?\u200b").replace("&", "&\u200b")
+
+
+def panel_sources_table(
+    panel: pd.DataFrame, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Every figure of the bank panel with its source, for the appendix.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Bank, Year, Indicator, As printed, Tier, Source`` (the URL, breakable).
+    """
+    _require(
+        panel,
+        ["bank", "year", "indicator", "value_as_printed", "source_tier", "source_url"],
+        "panel",
+        "panel_sources_table",
+    )
+    return pd.DataFrame(
+        {
+            "Bank": panel["bank"].to_numpy(),
+            "Year": panel["year"].astype(int).to_numpy(),
+            "Indicator": [_label(labels, code) for code in panel["indicator"]],
+            "As printed": panel["value_as_printed"].to_numpy(),
+            "Tier": panel["source_tier"].to_numpy(),
+            "Source": [_breakable_url(url) for url in panel["source_url"]],
+        }
+    )
+
+
+def bank_position_table(
+    positions: pd.DataFrame, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One bank's ratios with its ranks among the domestic and the foreign banks.
+
+    Parameters
+    ----------
+    positions : DataFrame
+        Rows of :func:`analysis.panel_stats.bank_position` (one call per ratio).
+    labels : mapping, optional
+        Indicator code -> name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Ratio, Year, Value, Rank among domestic, Median domestic, Rank among foreign,
+        Median foreign`` (rank 1 = highest value; "r of n", the foreign rank counting the bank
+        itself among the foreign banks).
+    """
+    _require(
+        positions,
+        ["indicator", "year", "value", "reference", "rank", "rank_of", "median"],
+        "positions",
+        "bank_position_table",
+    )
+
+    def rank(by: pd.DataFrame, reference: str) -> str:
+        if int(by.loc[reference, "rank_of"]) < 2:
+            return "no other bank"
+        return f"{int(by.loc[reference, 'rank'])} of {int(by.loc[reference, 'rank_of'])}"
+
+    rows = []
+    for (indicator, year), group in positions.groupby(["indicator", "year"], sort=False):
+        by = group.set_index("reference")
+        rows.append(
+            {
+                "Ratio": _label(labels, indicator),
+                "Year": int(year),
+                "Value": float(group["value"].iloc[0]),
+                "Rank among domestic": rank(by, "domestic"),
+                "Median domestic": by.loc["domestic", "median"],
+                "Rank among foreign": rank(by, "foreign"),
+                "Median foreign": by.loc["foreign", "median"],
+            }
+        )
+    return pd.DataFrame(rows)

@@ -297,3 +297,29 @@ def test_retail_shares_printed_first_then_derived(fixture_file, tmp_path):
     )
     assert derived.loc[0, "source"] == "derived"
     assert derived.loc[0, "estimate"] == pytest.approx(100 * 22000 / 40000)
+
+
+# --- the notebook and the pipeline ---------------------------------------------------------
+
+
+def test_the_panel_notebook_reruns_when_a_bank_figure_changes():
+    from analysis.notebooks import declared_parameters
+    from analysis.pipeline import REPO_ROOT, notebook_extra_inputs
+
+    notebook = REPO_ROOT / "notebooks" / "11_bank_panel.ipynb"
+    assert declared_parameters(notebook)["panel_dir"] == "data/bank_panel"
+    inputs = notebook_extra_inputs("11_bank_panel")
+    assert "data/bank_panel/panel.csv" in inputs
+    assert "data/bank_panel/retail_segments.csv" in inputs
+    assert not any(path.startswith("tests/reference") for path in inputs)
+
+
+def test_comparison_ratios_one_value_per_bank_year(committed):
+    from analysis.panel import comparable_years, comparison_ratios
+
+    ratios = comparison_ratios(committed)
+    assert not ratios.duplicated(["bank", "year", "indicator"]).any()
+    assert (ratios["currency"] == "").all() and (ratios["unit"] == "percent").all()
+    for year in comparable_years(ratios, indicator="roe"):
+        counts = ratios[(ratios["indicator"] == "roe") & (ratios["year"] == year)]
+        assert counts.groupby("group")["bank"].nunique().min() >= 2

@@ -526,3 +526,67 @@ def test_targeting_exhibit_adds_outcomes_with_intervals():
     table = targeting_exhibit(targeting, profiles, outcomes={"satisfaction": "Satisfaction"})
     assert list(table["Satisfaction"]) == ["5.00 [4.80, 5.20]", "4.50 [4.20, 4.80]"]
     assert list(table["Priority touch-points"]) == ["Staff", "none above the sample"]
+
+
+# --- the bank panel -----------------------------------------------------------------------------
+
+
+def test_bank_position_table_says_when_no_other_bank_reports():
+    from analysis.presentation import bank_position_table
+
+    positions = pd.DataFrame(
+        {
+            "indicator": ["roe"] * 3,
+            "year": [2023] * 3,
+            "value": [10.8] * 3,
+            "reference": ["domestic", "foreign", "all"],
+            "rank": [3, 1, 3],
+            "rank_of": [5, 1, 6],
+            "median": [10.8, np.nan, 11.0],
+        }
+    )
+    table = bank_position_table(positions, labels={"roe": "ROE (%)"})
+    assert table.loc[0, "Rank among domestic"] == "3 of 5"
+    assert table.loc[0, "Rank among foreign"] == "no other bank"
+
+
+def test_panel_sources_table_breaks_urls_only_at_slashes():
+    from analysis.presentation import panel_sources_table
+
+    panel = pd.DataFrame(
+        {
+            "bank": ["A"],
+            "year": [2023],
+            "indicator": ["roe"],
+            "value_as_printed": ["10.80%"],
+            "source_tier": ["primary"],
+            "source_url": ["https://example.org/ir/report?id=1"],
+        }
+    )
+    source = panel_sources_table(panel).loc[0, "Source"]
+    assert source.replace("\u200b", "") == "https://example.org/ir/report?id=1"
+
+
+def test_panel_comparison_table_one_row_per_ratio_and_year():
+    from analysis.panel_stats import compare_over_years
+    from analysis.presentation import panel_comparison_table
+
+    panel = pd.DataFrame(
+        {
+            "bank": list("ABCDEF") * 2,
+            "group": (["domestic"] * 3 + ["foreign"] * 3) * 2,
+            "year": [2021] * 6 + [2023] * 6,
+            "indicator": "roe",
+            "unit": "percent",
+            "currency": "",
+            "value": [9.0, 11.9, 10.4, 14.6, 12.7, 13.9, 9.5, 12.9, 10.1, 11.6, 12.2, 13.0],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the 95% level is not achievable with 3 and 3 banks
+        comparisons = compare_over_years(panel, indicator="roe", years=[2021, 2023])
+    table = panel_comparison_table(comparisons, labels={"roe": "ROE (%)"})
+    assert list(table["Year"]) == [2021, 2023]
+    assert list(table["Banks (dom./for.)"]) == ["3/3", "3/3"]
+    assert table.loc[0, "CI level"] == "90%"
+    assert table.loc[0, "Median domestic"] == pytest.approx(10.4)
