@@ -495,7 +495,12 @@ def _assemble_markdown(book: Book, ctx: _Sources) -> str:
     Parts become unnumbered level-1 headings with class ``book-part``; the appendices start
     with an unnumbered "Appendices" heading with class ``book-appendices`` (see crossref.lua).
     """
-    meta = dict(book.metadata, **{"link-citations": True})
+    quarto_yml = ctx.build_dir / "_quarto.yml"
+    meta = {
+        key: _expand_line(value, ctx, quarto_yml, 0, ()) if isinstance(value, str) else value
+        for key, value in book.metadata.items()
+    }
+    meta["link-citations"] = True
     pieces = []
     for entry in book.entries:
         if entry.kind == "part":

@@ -120,6 +120,15 @@ def test_pdf_and_docx_show_the_numbers(first_run: Path):
         assert values[key]["text"] in docx_text, f"{key} missing from the DOCX"
 
 
+def test_first_page_says_the_survey_data_are_synthetic(first_run: Path):
+    from pypdf import PdfReader
+
+    first_page = PdfReader(first_run / "paper" / "crm-citic-zhengzhou.pdf").pages[0]
+    assert "SYNTHETIC" in first_page.extract_text()
+    html = (first_run / "paper" / "crm-citic-zhengzhou.html").read_text(encoding="utf-8")
+    assert html.index("SYNTHETIC") < html.index("Abstract")
+
+
 def test_second_run_does_no_work(first_run: Path, fast_config: Path):
     executed = first_run / "notebooks" / "02_sample_profile.ipynb"
     before = executed.stat().st_mtime_ns
