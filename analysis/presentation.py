@@ -1370,3 +1370,50 @@ def bank_position_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+def data_dictionary_table(instrument: object, *, language: str = "en") -> pd.DataFrame:
+    """The data dictionary of the responses file: one row per column, as the instrument defines it.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        :func:`analysis.instrument.load_instrument`.
+    language : {"en", "zh"}
+        Language of the labels and answer texts.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Column, Label, Type, Construct, Answers, Asked if`` (``Answers``: the codes
+        with their labels, or the scale's range for a Likert item; ``(R)`` marks a reverse-keyed
+        item).
+    """
+    rows = []
+    for variable in instrument.variables:
+        values = variable.value_labels(language)
+        if variable.scale is not None and values:
+            answers = (
+                f"{min(values)}-{max(values)} ({values[min(values)]} ... {values[max(values)]})"
+            )
+        elif values:
+            answers = "; ".join(f"{code} {text}" for code, text in values.items())
+        else:
+            answers = ""
+        label = variable.short_label(language)
+        if label == variable.code and variable.question:
+            label = variable.question[language]
+        condition = variable.ask_if
+        rows.append(
+            {
+                "Column": variable.code + (" (R)" if variable.reverse else ""),
+                "Label": label,
+                "Type": variable.type,
+                "Construct": variable.construct or "",
+                "Answers": answers,
+                "Asked if": ""
+                if condition is None
+                else f"{condition.variable} = {' or '.join(str(c) for c in condition.codes)}",
+            }
+        )
+    return pd.DataFrame(rows)

@@ -590,3 +590,18 @@ def test_panel_comparison_table_one_row_per_ratio_and_year():
     assert list(table["Banks (dom./for.)"]) == ["3/3", "3/3"]
     assert table.loc[0, "CI level"] == "90%"
     assert table.loc[0, "Median domestic"] == pytest.approx(10.4)
+
+
+def test_data_dictionary_has_every_column_with_codes_and_skip_logic():
+    from analysis.instrument import load_instrument
+    from analysis.presentation import data_dictionary_table
+
+    instrument = load_instrument("survey/instrument.yaml")
+    table = data_dictionary_table(instrument)
+    assert [c.split(" ")[0] for c in table["Column"]] == list(instrument.column_codes)
+    row = table[table["Column"] == "cmp1"].iloc[0]
+    assert row["Asked if"] == "complained_12m = 1"
+    assert row["Answers"].startswith("1-7 (")
+    assert table["Column"].str.endswith(" (R)").sum() == sum(
+        v.reverse for v in instrument.variables
+    )
