@@ -11,12 +11,16 @@ shows the same numbers without `--number-sections`.
 `@fig-x`, `@tbl-x`, `@sec-x` (also `[-@fig-x]`, number only) become linked text ("Figure 2.1",
 "Table 2.1", "Chapter 2", "Appendix A", "Section 2.1"). Other citations are left for citeproc,
 so run this filter before `--citeproc`. An unknown or duplicate label is an error.
+
+A Div with id `list-of-figures` (or `list-of-tables`) is filled with a linked list of every
+numbered figure (table) and the title of its caption: the book's lists of figures and tables.
 ]]
 
 local NAMES = { fig = "Figure", tbl = "Table" }
 local NBSP = "\u{00A0}"
 local CROSSREF_KINDS = { fig = true, tbl = true, sec = true, eq = true, lst = true }
 local labels = {}
+local floats = { fig = pandoc.List(), tbl = pandoc.List() }
 local st = { chapter = nil, appendix = false, n_chapters = 0, n_appendices = 0,
              sections = {}, counts = {}, loose = { fig = 0, tbl = 0 } }
 
@@ -91,6 +95,8 @@ local function number_float(el, kind)
   end
   add_label(el.identifier, NAMES[kind], number)
   if #el.caption.long == 0 then el.caption.long = { pandoc.Plain({}) } end
+  floats[kind]:insert({ id = el.identifier, number = number,
+                        text = pandoc.utils.stringify(el.caption.long) })
   local first = el.caption.long[1]
   local prefix = pandoc.Str(NAMES[kind] .. NBSP .. number .. ":")
   first.content = pandoc.List({ prefix, pandoc.Space() }) .. first.content
@@ -98,6 +104,35 @@ local function number_float(el, kind)
 end
 
 local unresolved = pandoc.List()
+
+-- The list of figures or tables: one linked entry per float, its caption up to the first colon
+-- or full stop (the caption's title), at most LIST_TEXT characters.
+local LIST_TEXT = 110
+
+local function caption_title(text)
+  local title = text:match("^(.-)[:.]%s") or text
+  if #title > LIST_TEXT then title = title:sub(1, LIST_TEXT):gsub("%s+%S*$", "") .. "..." end
+  return title
+end
+
+local function float_list(kind)
+  local items = pandoc.List()
+  for _, f in ipairs(floats[kind]) do
+    items:insert({ pandoc.Plain({
+      pandoc.Link({ pandoc.Str(NAMES[kind] .. NBSP .. f.number) }, "#" .. f.id),
+      pandoc.Str(":"), pandoc.Space(), pandoc.Str(caption_title(f.text)),
+    }) })
+  end
+  if #items == 0 then return pandoc.Para({ pandoc.Str("None.") }) end
+  return pandoc.BulletList(items)
+end
+
+-- A Div with id `list-of-figures` or `list-of-tables` receives the list.
+local function fill_list(div)
+  if div.identifier == "list-of-figures" then div.content = { float_list("fig") }
+  elseif div.identifier == "list-of-tables" then div.content = { float_list("tbl") } end
+  return div
+end
 
 local function crossref_inlines(c)
   local label = labels[c.id]
@@ -137,7 +172,7 @@ function Pandoc(doc)
     Figure = function(el) return number_float(el, "fig") end,
     Table = function(el) return number_float(el, "tbl") end,
   })
-  doc = doc:walk({ Cite = resolve_cite })
+  doc = doc:walk({ Cite = resolve_cite, Div = fill_list })
   if #unresolved > 0 then
     error("crossref.lua: unresolved cross-reference(s) " .. table.concat(unresolved, ", ")
       .. ": no figure, table or heading has that id; give the target that id ({#fig-name}, "

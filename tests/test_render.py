@@ -339,3 +339,20 @@ def test_build_dir_must_not_hold_the_sources(book, tmp_path):
     with pytest.raises(ValueError, match=r"'build_dir' parameter .* apart from the paper"):
         render_paper(book, FIXTURE / "results", tmp_path / "out", build_dir=tmp_path)
     assert (book / "_quarto.yml").is_file()
+
+
+def test_lists_of_figures_and_tables_link_every_float(tmp_path):
+    import pypandoc
+
+    source = (
+        "# One\n\n::: {#list-of-figures}\n:::\n\n::: {#list-of-tables}\n:::\n\n"
+        "![A plot: with detail.](x.png){#fig-a}\n\n| a |\n|---|\n| 1 |\n\n: The table. {#tbl-b}\n"
+    )
+    lua = Path(__file__).resolve().parents[1] / "analysis" / "crossref.lua"
+    html = pypandoc.convert_text(
+        source, "html", format="markdown", extra_args=[f"--lua-filter={lua}"]
+    )
+    assert 'href="#fig-a"' in html and "A plot" in html and "with detail" in html
+    listed = html[: html.index('id="fig-a"')]
+    assert "Figure\u00a01.1</a>: A plot" in listed
+    assert "Table\u00a01.1</a>: The table" in listed
