@@ -61,3 +61,14 @@ def test_prose_has_no_hand_typed_statistic(path: Path):
         "{{< var key >}}, or, for a method setting or a cut-off from the literature, list them "
         f"in paper/literal-numbers.yml with the reason: {typed}"
     )
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.relative_to(PAPER).as_posix())
+def test_every_exhibit_from_data_names_an_existing_notebook(path: Path):
+    text = path.read_text(encoding="utf-8")
+    notebooks = PAPER.parent / "notebooks"
+    exhibits = re.findall(r"/results/(?:tables|figures)/(\w+)\.(?:md|png)", text)
+    named = re.findall(r"Made by notebook `(\w+)`", text)
+    assert len(named) >= len(exhibits), f"{path.name}: an exhibit lacks its 'Made by notebook'"
+    missing = [name for name in named if not (notebooks / f"{name}.ipynb").is_file()]
+    assert not missing, f"{path.name} names notebooks that do not exist: {missing}"
