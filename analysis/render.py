@@ -96,6 +96,14 @@ table { border-collapse: collapse; margin: 1em auto; }
 th, td { padding: 0.25em 0.8em; }
 thead th { border-bottom: 1px solid currentColor; }
 .header-section-number { margin-right: 0.6em; }
+nav#TOC ul { list-style: none; padding-left: 1.1em; }
+nav#TOC > ul { padding-left: 0; }
+@media screen and (min-width: 70em) {
+  nav#TOC { position: fixed; top: 0; left: 0; bottom: 0; width: 19em; overflow-y: auto;
+    padding: 1em 1em 2em; font-size: 0.85em; line-height: 1.35; box-sizing: border-box;
+    border-right: 1px solid #d0d0d0; background: #fafafa; }
+  body { margin-left: 21em; }
+}
 """
 
 TYPST_HEADER = f"""\

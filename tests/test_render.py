@@ -356,3 +356,10 @@ def test_lists_of_figures_and_tables_link_every_float(tmp_path):
     listed = html[: html.index('id="fig-a"')]
     assert "Figure\u00a01.1</a>: A plot" in listed
     assert "Table\u00a01.1</a>: The table" in listed
+
+
+def test_html_table_of_contents_is_a_sidebar_on_wide_screens():
+    from analysis.render import PAPER_CSS
+
+    assert "nav#TOC { position: fixed" in PAPER_CSS
+    assert "@media screen and (min-width: 70em)" in PAPER_CSS
