@@ -129,6 +129,20 @@ def test_first_page_says_the_survey_data_are_synthetic(first_run: Path):
     assert html.index("SYNTHETIC") < html.index("Abstract")
 
 
+def test_exhibit_list_matches_the_store_and_the_rendered_paper(first_run: Path):
+    from analysis.exhibits import list_exhibits
+
+    index = json.loads((first_run / "results" / "index.json").read_text(encoding="utf-8"))
+    html = (first_run / "paper" / "crm-citic-zhengzhou.html").read_text(encoding="utf-8")
+    for exhibit in list_exhibits():
+        name, number = exhibit.label.split(" ")
+        assert f"{name}\u00a0{number}:" in html, f"{exhibit.label} not numbered so in the paper"
+        if exhibit.notebook:
+            kind = "figures" if name == "Figure" else "tables"
+            stored = index[kind][Path(exhibit.output).stem]
+            assert stored["source"] == exhibit.notebook, exhibit
+
+
 def test_second_run_does_no_work(first_run: Path, fast_config: Path):
     executed = first_run / "notebooks" / "02_sample_profile.ipynb"
     before = executed.stat().st_mtime_ns
