@@ -10,6 +10,7 @@ Layout under the results root::
     fragments/<source>.json        one per notebook, written last by save()
     tables/<name>.csv, <name>.md   unrounded CSV, and the Markdown pipe table as presented
     figures/<name>.png, <name>.svg byte-deterministic figure files
+    figures/<name>.json            the numbers and labels the figure draws (for verification)
     values.json, index.json        written by collect()
     .staging/<source>/             a notebook's tables and figures until save()
 
@@ -38,7 +39,8 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
-from analysis.files import atomic_output, write_json
+from analysis.figuredata import figure_data
+from analysis.files import atomic_output, json_bytes, write_json
 
 StrPath: TypeAlias = str | os.PathLike[str]
 CellFormat: TypeAlias = str | Callable[[Any], str]
@@ -50,6 +52,8 @@ STAGING = ".staging"
 VALUES_FILE = "values.json"
 INDEX_FILE = "index.json"
 FIGURE_DPI = 200
+#: Suffix of the file holding the data a figure draws (:func:`analysis.figuredata.figure_data`).
+FIGURE_DATA = "json"
 SVG_HASH_SALT = "crm-citic-zhengzhou"
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -432,7 +436,7 @@ class ResultsStore:
         self._tables[name] = self._stage(TABLES, name, files, caption)
 
     def add_figure(self, name: str, figure: Figure, *, caption: str) -> None:
-        """Stage a figure as ``<name>.png`` (200 dpi) and ``<name>.svg``, then close it.
+        """Stage a figure as ``<name>.png`` (200 dpi), ``<name>.svg`` and its data, then close it.
 
         Parameters
         ----------
@@ -446,7 +450,9 @@ class ResultsStore:
         Notes
         -----
         The files are byte-identical across runs: no date, no Matplotlib version stamp, and a
-        fixed ``svg.hashsalt`` for the SVG's element ids.
+        fixed ``svg.hashsalt`` for the SVG's element ids. ``<name>.json`` holds the numbers and
+        labels the figure draws (:func:`analysis.figuredata.figure_data`), which the
+        replication check compares.
 
         Examples
         --------
@@ -467,6 +473,8 @@ class ResultsStore:
                     f"Got {type(figure).__name__}."
                 )
             files = {kind: _figure_bytes(figure, kind) for kind in _SAVE_OPTIONS}
+            # Read after saving: the figure has been drawn, so its tick labels are set.
+            files[FIGURE_DATA] = json_bytes(figure_data(figure))
         finally:
             if isinstance(figure, Figure):
                 plt.close(figure)

@@ -69,6 +69,7 @@ def test_save_moves_staged_files_and_writes_the_fragment(tmp_path):
     assert fragment_path == tmp_path / "fragments" / f"{SOURCE}.json"
     assert not staged.exists()
     assert sorted(_files(tmp_path)) == [
+        "figures/trust_profile.json",
         "figures/trust_profile.png",
         "figures/trust_profile.svg",
         f"fragments/{SOURCE}.json",
