@@ -555,16 +555,21 @@ def retail_revenue_shares(
 
     The retail segment of each bank is the one whose scope starts with the name given in
     ``retail_segments.csv`` (with the reason); segment and group figures of the same year, as
-    first published. A derived share mixes bases where a bank reports its segments on a managed
-    or fully-taxable-equivalent basis (JPMorgan, Bank of America): a difference of a percentage
-    point or less.
+    first published. The file's ``perimeter`` says whether the segment is a retail-banking
+    business (``retail``) or a much wider division (``broad``, e.g. BNP Paribas's Retail Banking
+    & Services with insurance and asset management): broad shares are shown, not compared
+    (:func:`comparison_ratios`). A printed share takes its bank's perimeter. A derived share
+    mixes bases where a bank reports its segments on a managed or fully-taxable-equivalent basis
+    (JPMorgan, Bank of America): a difference of a percentage point or less.
 
     Returns
     -------
     DataFrame
-        ``bank, group, year, estimate, source`` (``printed`` or ``derived``), ``scope``.
+        ``bank, group, year, estimate, source`` (``printed`` or ``derived``), ``scope``,
+        ``perimeter``.
     """
-    segments = pd.read_csv(segments_path, dtype=str).set_index("bank")["scope"]
+    table = pd.read_csv(segments_path, dtype=str).set_index("bank")
+    segments, perimeters = table["scope"], table["perimeter"]
     first = panel[panel["restated"] != "yes"]
     printed = first[first["indicator"] == "retail_revenue_share"]
     records = {
@@ -575,6 +580,7 @@ def retail_revenue_shares(
             "estimate": float(row.value),
             "source": "printed",
             "scope": row.scope,
+            "perimeter": perimeters.get(row.bank, "retail"),
         }
         for row in printed.itertuples()
     }
@@ -594,10 +600,49 @@ def retail_revenue_shares(
             "estimate": 100 * float(row.value) / income[key],
             "source": "derived",
             "scope": row.scope,
+            "perimeter": perimeters[row.bank],
         }
-    columns = ["bank", "group", "year", "estimate", "source", "scope"]
+    columns = ["bank", "group", "year", "estimate", "source", "scope", "perimeter"]
     table = pd.DataFrame(list(records.values()), columns=columns)
     return table.sort_values(["group", "bank", "year"], kind="stable").reset_index(drop=True)
+
+
+def broad_retail_sentence(
+    shares: pd.DataFrame, *, segments_path: str | Path = RETAIL_SEGMENTS_PATH
+) -> str:
+    """One sentence on the banks whose retail figure covers a broad division (for the paper).
+
+    Parameters
+    ----------
+    shares : DataFrame
+        :func:`retail_revenue_shares`; each bank's latest broad-perimeter share is named.
+
+    Examples
+    --------
+    >>> shares = pd.DataFrame({"bank": ["Bank A"], "year": [2019], "estimate": [72.7],
+    ...                        "perimeter": ["broad"]})
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "segments.csv"
+    >>> _ = path.write_text("bank,scope,perimeter,rationale\\nBank A,Retail & Services,broad,x\\n")
+    >>> print(broad_retail_sentence(shares, segments_path=path))  # doctest: +NORMALIZE_WHITESPACE
+    Bank A's Retail & Services (73% of operating income in 2019) is a whole division rather
+    than a retail-banking segment, so it is shown in the data but left out of these comparisons.
+    """
+    scopes = pd.read_csv(segments_path, dtype=str).set_index("bank")["scope"]
+    broad = shares[shares["perimeter"] == "broad"].sort_values("year").groupby("bank").tail(1)
+    if broad.empty:
+        return "No bank's retail figure covers a division wider than retail banking."
+    parts = [
+        f"{row.bank}'s {scopes[row.bank]} ({row.estimate:.0f}% of operating income in {row.year})"
+        for row in broad.itertuples()
+    ]
+    verb = "is a whole division" if len(parts) == 1 else "are whole divisions"
+    noun = "a retail-banking segment" if len(parts) == 1 else "retail-banking segments"
+    pronoun = "it is" if len(parts) == 1 else "they are"
+    return (
+        f"{' and '.join(parts)} {verb} rather than {noun}, so {pronoun} shown in the data but "
+        "left out of these comparisons."
+    )
 
 
 #: The indicators every bank should have for every panel year (the issue's core set).
@@ -613,6 +658,16 @@ CORE_INDICATORS = (
 PANEL_YEARS = (2019, 2021, 2023)
 
 
+#: Scopes of figures for the whole bank (its group, or the bank alone where it prints only that);
+#: a segment's ratio (e.g. Barclays UK's cost-to-income ratio) does not stand for the bank's.
+WHOLE_BANK_SCOPES = ("group", "bank")
+
+
+def whole_bank(panel: pd.DataFrame) -> pd.Series:
+    """Which rows are figures of the whole bank, not of one of its segments."""
+    return panel["scope"].fillna("").str.startswith(WHOLE_BANK_SCOPES)
+
+
 def core_gaps(
     panel: pd.DataFrame,
     *,
@@ -621,16 +676,19 @@ def core_gaps(
 ) -> pd.DataFrame:
     """The bank-year-indicator cells of the core set that the panel does not hold.
 
-    A cell counts as held by any row of the indicator for the bank and year (net profit
-    including minorities stands in for attributable profit). Banks are those of the domestic
-    and foreign groups.
+    A cell counts as held by any whole-bank row (:func:`whole_bank`) of the indicator for the
+    bank and year (net profit including minorities stands in for attributable profit). Banks are
+    those of the domestic and foreign groups.
 
     Returns
     -------
     DataFrame
         ``bank, group, year, indicator`` of every missing cell.
     """
-    held = set(zip(panel["bank"], panel["year"].astype(int), panel["indicator"], strict=True))
+    bank_wide = panel[whole_bank(panel)]
+    held = set(
+        zip(bank_wide["bank"], bank_wide["year"].astype(int), bank_wide["indicator"], strict=True)
+    )
     banks = panel[panel["group"].isin(["domestic", "foreign"])].drop_duplicates("bank")
     records = [
         {"bank": bank, "group": group, "year": year, "indicator": indicator}
@@ -655,11 +713,12 @@ def comparison_ratios(
 ) -> pd.DataFrame:
     """One value per bank, year and ratio, ready for :mod:`analysis.panel_stats`.
 
-    Figures as first published (restated comparatives left out); where a bank has several rows
+    Whole-bank figures (:func:`whole_bank`; a segment's ratio does not stand for the bank's) as
+    first published (restated comparatives left out); where a bank has several rows
     of a ratio in a year (two sources, two bases), the one of the highest tier (primary first),
     then the first in the file. The retail revenue share is the printed one, else the one
     derived from the retail segment (:func:`retail_revenue_shares`); ``source`` says which.
-    Aggregate (cross-bank) rows are left out.
+    Retail shares of a broad perimeter are left out, as are aggregate (cross-bank) rows.
 
     Returns
     -------
@@ -670,6 +729,7 @@ def comparison_ratios(
         panel["indicator"].isin([i for i in indicators if i != "retail_revenue_share"])
         & (panel["restated"] != "yes")
         & panel["group"].isin(["domestic", "foreign"])
+        & whole_bank(panel)
     ].copy()
     rows["_tier"] = rows["source_tier"].map({tier: i for i, tier in enumerate(TIERS)})
     rows = rows.sort_values("_tier", kind="stable").drop_duplicates(
@@ -680,7 +740,9 @@ def comparison_ratios(
     ]
     if "retail_revenue_share" in indicators:
         shares = retail_revenue_shares(panel, segments_path=segments_path)
-        shares = shares[shares["group"].isin(["domestic", "foreign"])]
+        shares = shares[
+            shares["group"].isin(["domestic", "foreign"]) & shares["perimeter"].eq("retail")
+        ]
         rows = pd.concat(
             [
                 rows,

@@ -288,7 +288,9 @@ def test_retail_shares_printed_first_then_derived(fixture_file, tmp_path):
     from analysis.panel import retail_revenue_shares
 
     segments = tmp_path / "segments.csv"
-    segments.write_text("bank,scope,rationale\nBank A,group,the fixture's retail segment\n")
+    segments.write_text(
+        "bank,scope,perimeter,rationale\nBank A,group,retail,the fixture's retail segment\n"
+    )
     panel = read_panel(fixture_file)
     shares = retail_revenue_shares(panel, segments_path=segments)
     assert shares.loc[0, "source"] == "printed" and shares.loc[0, "estimate"] == 55.0
@@ -300,6 +302,30 @@ def test_retail_shares_printed_first_then_derived(fixture_file, tmp_path):
 
 
 # --- the notebook and the pipeline ---------------------------------------------------------
+
+
+def test_broad_retail_perimeters_are_shown_but_not_compared(fixture_file, tmp_path):
+    from analysis.panel import comparison_ratios, retail_revenue_shares
+
+    segments = tmp_path / "segments.csv"
+    segments.write_text(
+        "bank,scope,perimeter,rationale\nBank A,group,broad,a whole retail division\n"
+    )
+    panel = read_panel(fixture_file)
+    shares = retail_revenue_shares(panel, segments_path=segments)
+    assert set(shares["perimeter"]) == {"broad"}
+    ratios = comparison_ratios(panel, segments_path=segments)
+    assert not ratios["indicator"].eq("retail_revenue_share").any()
+
+
+def test_every_retail_segment_names_its_perimeter_and_reason():
+    from analysis.panel import RETAIL_SEGMENTS_PATH
+
+    segments = pd.read_csv(RETAIL_SEGMENTS_PATH, dtype=str, keep_default_na=False)
+    assert list(segments.columns) == ["bank", "scope", "perimeter", "rationale"]
+    assert set(segments["perimeter"]) <= {"retail", "broad"}
+    assert segments["rationale"].str.len().gt(20).all()
+    assert not segments["bank"].duplicated().any()
 
 
 def test_the_panel_notebook_reruns_when_a_bank_figure_changes():
