@@ -10,7 +10,9 @@ screen_responses`), and write the analysis sample with its records into one fold
 ``exclusion_ledger.csv``      N before and after each screening rule (the paper cites it)
 ``exclusions.csv``            which respondent each rule excluded (auditable)
 ``validation_warnings.csv``   suspicious but valid data, answers to skipped questions
-``reading.json``              the raw file (name, format, encoding, sha256), reading notes
+``reading.json``              the raw file (name, format, encoding, sha256), reading notes;
+                              the name is relative to the output folder when the file lies
+                              in it (the synthetic sample), else to the repository
 ============================  ==============================================================
 
 Identifiers never get this far (the privacy guard stops the read) and only the instrument's
@@ -94,7 +96,7 @@ def clean_responses(
         _warning_table(loaded.warnings), out_dir / "validation_warnings.csv"
     )
     written["reading"] = write_json(
-        out_dir / "reading.json", _reading_record(loaded, screened, synthetic)
+        out_dir / "reading.json", _reading_record(loaded, screened, synthetic, out_dir)
     )
     return written
 
@@ -107,10 +109,20 @@ def _warning_table(warnings: Sequence[ValidationWarning]) -> pd.DataFrame:
     return table
 
 
-def _reading_record(loaded: Any, screened: Any, synthetic: bool) -> dict[str, Any]:
+def _shown_source(path: Path, out_dir: Path) -> str:
+    """The raw file as recorded: relative to the output folder when it lies in it (the synthetic
+    sample is drawn there), so that the record is the same whatever the output folder."""
+    root = out_dir.resolve().parent
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return display_path(path)
+
+
+def _reading_record(loaded: Any, screened: Any, synthetic: bool, out_dir: Path) -> dict[str, Any]:
     source = loaded.source
     return {
-        "file": display_path(source.path),
+        "file": _shown_source(source.path, out_dir),
         "format": source.format,
         "encoding": source.encoding,
         "sha256": source.sha256,

@@ -95,7 +95,25 @@ def write_sav(
         pyreadstat.write_sav(
             frame, str(temporary), column_labels=column_labels, variable_value_labels=value_labels
         )
+        _fix_sav_timestamp(temporary)
     return Path(path)
+
+
+#: Where the SPSS system file header keeps its creation date ("dd mmm yy") and time
+#: ("hh:mm:ss"), after the record type, product name, layout code, case size, compression,
+#: weight index, case count and bias (IBM SPSS Statistics, "SPSS system file format").
+_SAV_STAMP = slice(92, 109)
+_FIXED_STAMP = b"01 Jan 7000:00:00"
+
+
+def _fix_sav_timestamp(path: Path) -> None:
+    """Replace the writing time in a ``.sav`` header by a fixed one, so that the same data give
+    the same bytes (as ``SOURCE_DATE_EPOCH=0`` does for the paper)."""
+    data = bytearray(path.read_bytes())
+    if data[:4] not in (b"$FL2", b"$FL3"):
+        raise ValueError(f"{path} is not an SPSS system file (header {bytes(data[:4])!r}).")
+    data[_SAV_STAMP] = _FIXED_STAMP
+    path.write_bytes(bytes(data))
 
 
 def read_sav_labels(path: str | Path) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict]]:

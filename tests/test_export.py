@@ -88,6 +88,17 @@ def test_exports_are_deterministic(tmp_path: Path):
         assert first[key].read_bytes() == second[key].read_bytes()
 
 
+def test_sav_is_byte_identical_on_rewrite_and_dated_1970(tmp_path: Path):
+    import pyreadstat
+
+    data = _valid_responses()
+    first = write_sav(data, INSTRUMENT, tmp_path / "a.sav").read_bytes()
+    second = write_sav(data, INSTRUMENT, tmp_path / "b.sav").read_bytes()
+    assert first == second
+    _, meta = pyreadstat.read_sav(str(tmp_path / "a.sav"), metadataonly=True)
+    assert meta.creation_time.year == 1970
+
+
 def test_round_trip_from_instrument_to_sav_and_back(tmp_path: Path):
     """Instrument -> synthetic data -> validation passes -> .sav -> read back, labels equal."""
     from analysis.instrument import load_population
