@@ -7,6 +7,11 @@ run
     with nothing changed does no work).
 dry-run
     List what ``run`` would do, and why, without doing it.
+verify
+    Rerun the whole study in a fresh folder and compare every number with the expected results
+    in ``expected/``; write the replication report (:mod:`analysis.verify`).
+accept
+    Make the last verified results the expected ones, after printing every difference.
 validate, synthesize, questionnaire, export
     Survey-data commands for one file (:mod:`analysis.datacli`).
 """
@@ -18,11 +23,17 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from analysis import pipeline
+from analysis.checksums import ChecksumError, verify_raw_data
+from analysis.checksums import add_commands as add_checksum_commands
 from analysis.config import (
     DEFAULT_CONFIG,
     REPO_ROOT,
@@ -33,6 +44,11 @@ from analysis.config import (
     load_config,
 )
 from analysis.datacli import add_commands, data_errors
+from analysis.replication import ReplicationError
+from analysis.verify import add_commands as add_verify_commands
+
+#: The lock file a run holds in its output folder (see :func:`run_lock`).
+RUN_LOCK = ".run.lock"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--forceall", action="store_true", help="rerun every step")
         cmd.set_defaults(handler=partial(run, dry_run=name == "dry-run"))
     add_commands(sub)
+    add_verify_commands(sub)
+    add_checksum_commands(sub)
     return parser
 
 
@@ -98,6 +116,9 @@ def snakemake_command(
         "--cores",
         str(cores),
         "--rerun-incomplete",
+        # A run holds the output folder's lock (run_lock) for its whole length, so Snakemake's
+        # own lock adds nothing but a stale lock after a killed run, which would block the rerun.
+        "--nolock",
         "--quiet",
         "host",
     ]
@@ -137,9 +158,41 @@ def _report_success(config: RunConfig, seconds: float) -> None:
     )
 
 
+@contextmanager
+def run_lock(output_dir: Path) -> Iterator[None]:
+    """Hold the output folder's lock: a second run into the same folder waits for the first.
+
+    The lock is the operating system's lock on ``<output_dir>/.run.lock`` (``filelock``), which
+    ends with the process that holds it, also when that process is killed: an interrupted run
+    never leaves a lock behind.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(output_dir / RUN_LOCK)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(
+            f"Another run is writing to {display_path(output_dir)}; waiting for it to finish "
+            "(use --output-dir to run in another folder at the same time).",
+            file=sys.stderr,
+            flush=True,
+        )
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def run(args: argparse.Namespace, *, dry_run: bool = False) -> int:
-    """Check the configuration and inputs, then run (or dry-run) the pipeline."""
+    """Check the configuration, inputs and raw data, then run (or dry-run) the pipeline."""
     config = _load(args)
+    verify_raw_data()
+    with run_lock(Path(pipeline.output_paths(config).root).resolve()):
+        return _run_locked(config, args, dry_run=dry_run)
+
+
+def _run_locked(config: RunConfig, args: argparse.Namespace, *, dry_run: bool) -> int:
     start = time.time()
     command = snakemake_command(
         config, args.config.resolve(), cores=args.cores, dry_run=dry_run, forceall=args.forceall
@@ -165,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
+    except (ReplicationError, ChecksumError) as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
     except data_errors() as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
