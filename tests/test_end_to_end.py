@@ -7,10 +7,13 @@ determinism test makes a second, independent run and compares the two byte for b
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import pytest
 import yaml
 
 from analysis.config import REPO_ROOT
+from analysis.replication import EXPECTED_DIR, byte_stable_files
 
 pytestmark = pytest.mark.e2e
 
@@ -156,15 +160,19 @@ def test_two_runs_are_byte_identical(first_run: Path, fast_config: Path, tmp_pat
     second = tmp_path / "run2"
     result = run_study(second, config=fast_config)
     assert result.returncode == 0, result.stderr[-4000:]
-    compared = ["results/values.json", "paper/crm-citic-zhengzhou.pdf"]
-    compared += [
-        p.relative_to(first_run).as_posix() for p in (first_run / "results").glob("tables/*")
+    compared = [path.relative_to(first_run).as_posix() for path in byte_stable_files(first_run)]
+    for must in (
+        "results/values.json",
+        "paper/crm-citic-zhengzhou.pdf",
+        "data/responses_clean.sav",
+    ):
+        assert must in compared
+    assert any(rel.endswith(".png") for rel in compared)
+    assert [p.relative_to(second).as_posix() for p in byte_stable_files(second)] == compared
+    differing = [
+        rel for rel in compared if (first_run / rel).read_bytes() != (second / rel).read_bytes()
     ]
-    compared += [
-        p.relative_to(first_run).as_posix() for p in (first_run / "results").glob("figures/*.png")
-    ]
-    for rel in compared:
-        assert (first_run / rel).read_bytes() == (second / rel).read_bytes(), rel
+    assert not differing, f"not byte-identical across two runs: {differing}"
 
 
 def test_missing_data_file_is_named_with_the_fix(tmp_path: Path):
@@ -261,6 +269,96 @@ def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(
     assert "failed in cell" in (out / "RUN_FAILED.txt").read_text("utf-8")
 
 
+# --- faults: interruption, two runs at once, changed raw data --------------------------------
+
+
+def _study_command(output_dir: Path, config: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "analysis",
+        "run",
+        "--output-dir",
+        str(output_dir),
+        "--cores",
+        "2",
+        "--config",
+        str(config),
+    ]
+
+
+def _assert_same_outputs(first: Path, second: Path) -> None:
+    names = [p.relative_to(first).as_posix() for p in byte_stable_files(first)]
+    assert [p.relative_to(second).as_posix() for p in byte_stable_files(second)] == names
+    differing = [n for n in names if (first / n).read_bytes() != (second / n).read_bytes()]
+    assert not differing, differing
+
+
+def test_a_run_killed_in_the_middle_completes_on_rerun(
+    first_run: Path, fast_config: Path, tmp_path: Path
+):
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        _study_command(out, fast_config),
+        cwd=REPO_ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    fragments = out / "results" / "fragments"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if fragments.is_dir() and len(list(fragments.glob("*.json"))) >= 3:
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)  # the whole run: Snakemake, steps and kernels
+    process.wait()
+    assert not (out / "results" / "values.json").exists(), "killed before the end"
+
+    result = run_study(out, config=fast_config)
+    assert result.returncode == 0, result.stderr[-4000:]
+    _assert_same_outputs(first_run, out)
+
+
+def test_two_runs_started_at_once_into_one_folder_both_succeed(
+    first_run: Path, fast_config: Path, tmp_path: Path
+):
+    out = tmp_path / "out"
+    runs = [
+        subprocess.Popen(
+            _study_command(out, fast_config),
+            cwd=REPO_ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=900) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-3000:] for _, err in outputs]
+    assert any("Another run is writing to" in err for _, err in outputs), "one waited"
+    _assert_same_outputs(first_run, out)
+
+
+def test_changed_raw_data_stop_the_run_before_anything_is_written(tmp_path: Path):
+    repo = _repository_copy(tmp_path)
+    panel = repo / "data" / "bank_panel" / "panel.csv"
+    panel.write_bytes(panel.read_bytes().replace(b"China CITIC Bank,CN", b"China CITIC Bank,cn", 1))
+    out = tmp_path / "out"
+    result = subprocess.run(
+        _study_command(out, repo / "config" / "config.yaml"),
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "data/bank_panel/panel.csv: sha256 is" in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert not (out / "results").exists()
+
+
 def test_changed_paper_parameter_reruns_only_the_paper(
     first_run: Path, fast_config: Path, tmp_path: Path
 ):
@@ -283,3 +381,68 @@ def test_changed_paper_parameter_reruns_only_the_paper(
     planned = set(re.findall(r"^rule (\w+):", result.stdout + result.stderr, flags=re.M))
     # The formats are parameters of the rendering steps only: no analysis reruns.
     assert planned == {"questionnaire", "paper", "provenance", "all"}, planned
+
+
+# --- verify: rerun in a fresh folder and compare with the committed expected results ---------
+
+
+@pytest.fixture(scope="module")
+def verified(tmp_path_factory: pytest.TempPathFactory):
+    """One `verify` of the committed study (default configuration), its run folder kept."""
+    report = tmp_path_factory.mktemp("replication")
+    command = [sys.executable, "-m", "analysis", "verify", "--keep", "--report-dir", str(report)]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    kept = re.search(r"The run is kept in (.+)\.$", result.stderr, flags=re.M)
+    yield result, report, Path(kept.group(1)) if kept else None
+    if kept:
+        shutil.rmtree(kept.group(1), ignore_errors=True)
+
+
+def test_verify_passes_on_a_fresh_clone_and_reports_every_part(verified):
+    result, report, _ = verified
+    assert result.returncode == 0, result.stderr[-4000:]
+    markdown = (report / "replication-report.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Replication report: PASS"), markdown[:2000]
+    for heading in (
+        "Summary",
+        "Environment",
+        "Run time per step",
+        "Output files",
+        "Exhibits",
+        "In-text numbers",
+        "Tolerances",
+    ):
+        assert f"## {heading}" in markdown, heading
+    assert "05_structural" in markdown and "lock_sha256" in markdown
+    assert '<h1 class="PASS">' in (report / "replication-report.html").read_text("utf-8")
+    comparison = (report / "comparison.csv").read_text(encoding="utf-8").splitlines()
+    assert len(comparison) > 10_000, "every value, table cell and figure number"
+
+
+def test_verify_fails_and_names_a_changed_expected_number(verified, tmp_path: Path):
+    _, _, run = verified
+    assert run is not None and (run / "results" / "values.json").is_file()
+    expected = tmp_path / "expected"
+    shutil.copytree(EXPECTED_DIR, expected)
+    values = json.loads((expected / "values.json").read_text(encoding="utf-8"))
+    values["sem_n"]["value"] += 1
+    (expected / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "verify",
+        "--existing-run",
+        str(run),
+        "--expected",
+        str(expected),
+        "--report-dir",
+        str(tmp_path / "report"),
+    ]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "FAIL" in result.stderr and "1 differs" in result.stderr
+    markdown = (tmp_path / "report" / "replication-report.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Replication report: FAIL")
+    mismatches = markdown.split("## Mismatches")[1].split("## Environment")[0]
+    assert "value:sem_n" in mismatches, mismatches

@@ -40,3 +40,14 @@ def test_write_readme_needs_the_markers(tmp_path):
     write_readme(readme)
     text = readme.read_text(encoding="utf-8")
     assert "old" not in text and text.endswith("\n\nrest\n") and "| Exhibit |" in text
+
+
+def test_every_in_text_number_has_its_notebook():
+    from analysis.exhibits import in_text_numbers
+
+    numbers = in_text_numbers()
+    assert "(not in expected/values.json)" not in numbers, numbers.get(
+        "(not in expected/values.json)"
+    )
+    assert "05_structural" in numbers
+    assert sum(len(keys) for keys in numbers.values()) > 100
