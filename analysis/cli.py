@@ -12,6 +12,11 @@ verify
     in ``expected/``; write the replication report (:mod:`analysis.verify`).
 accept
     Make the last verified results the expected ones, after printing every difference.
+checksums
+    Verify the raw data's checksums, or record new ones (:mod:`analysis.checksums`).
+power
+    Monte Carlo power and sample size for the structural model, as a Snakemake workflow
+    (:mod:`analysis.power`, ``workflow/power.smk``).
 validate, synthesize, questionnaire, export
     Survey-data commands for one file (:mod:`analysis.datacli`).
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,6 +50,7 @@ from analysis.config import (
     load_config,
 )
 from analysis.datacli import add_commands, data_errors
+from analysis.power import add_commands as add_power_commands
 from analysis.replication import ReplicationError
 from analysis.verify import add_commands as add_verify_commands
 
@@ -80,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(sub)
     add_verify_commands(sub)
     add_checksum_commands(sub)
+    add_power_commands(sub)
     return parser
 
 
@@ -127,6 +135,44 @@ def snakemake_command(
     if forceall:
         command.append("--forceall")
     return command
+
+
+_PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps \(\d+%\) done")
+
+
+def time_left(done: int, total: int, elapsed: float) -> str:
+    """The estimate printed after each finished step: elapsed time per step so far, times the
+    steps left (a rough guide: notebooks differ in length).
+
+    Examples
+    --------
+    >>> time_left(3, 18, 30.0)
+    'about 2 min 30 s left'
+    >>> time_left(17, 18, 60.0)
+    'about 4 s left'
+    """
+    seconds = round(elapsed / max(done, 1) * (total - done))
+    minutes, rest = divmod(seconds, 60)
+    return f"about {minutes} min {rest} s left" if minutes else f"about {rest} s left"
+
+
+def run_with_progress(command: list[str]) -> int:
+    """Run Snakemake, passing its messages through, with an estimate of the time left after
+    each finished step."""
+    start = time.monotonic()
+    with subprocess.Popen(
+        command, cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True, bufsize=1
+    ) as process:
+        for line in process.stderr:
+            sys.stderr.write(line)
+            match = _PROGRESS.match(line)
+            if match and match["done"] != match["total"]:
+                estimate = time_left(
+                    int(match["done"]), int(match["total"]), time.monotonic() - start
+                )
+                sys.stderr.write(f"[run] {estimate}\n")
+            sys.stderr.flush()
+    return process.returncode
 
 
 def _report_failure(config: RunConfig, since: float, status: int) -> None:
@@ -197,7 +243,7 @@ def _run_locked(config: RunConfig, args: argparse.Namespace, *, dry_run: bool) -
     command = snakemake_command(
         config, args.config.resolve(), cores=args.cores, dry_run=dry_run, forceall=args.forceall
     )
-    status = subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
+    status = run_with_progress(command)
     if dry_run:
         return status
     if status != 0:

@@ -136,7 +136,20 @@ def notebook_names(folder: str | Path = REPO_ROOT / "notebooks") -> list[str]:
 
 # Modules that run the pipeline or talk to the user but compute no result: editing them must not
 # rerun the analyses. The renderer's files are inputs of the paper step only.
-_ORCHESTRATION = frozenset({"__main__.py", "cli.py", "environment.py", "pipeline.py"})
+_ORCHESTRATION = frozenset(
+    {
+        "__main__.py",
+        "checksums.py",
+        "cli.py",
+        "environment.py",
+        "exhibits.py",
+        "pipeline.py",
+        "power.py",
+        "replication.py",
+        "replication_report.py",
+        "verify.py",
+    }
+)
 _RENDERING = frozenset({"render.py", "crossref.lua"})
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,12 +53,12 @@ def report_dir(config: RunConfig) -> Path:
 
 
 def _run_study(config: RunConfig, config_file: Path, run_dir: Path, cores: int) -> float:
-    from analysis.cli import snakemake_command  # the command line imports this module
+    from analysis.cli import run_with_progress, snakemake_command  # cli imports this module
 
     config = replace(config, output_dir=str(run_dir))
     start = time.perf_counter()
     command = snakemake_command(config, config_file, cores=cores)
-    status = subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
+    status = run_with_progress(command)
     if status != 0:
         messages = pipeline.error_messages(pipeline.output_paths(config), since=0)
         raise ReplicationError(
