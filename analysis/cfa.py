@@ -54,16 +54,29 @@ from seminr.cbsem.ml_fit import (
     starting_values,
 )
 from seminr.cbsem.partable import CbsemParTable, build_par_table
-from seminr.cbsem.robust import robust_layer
+from seminr.cbsem.robust import (
+    RobustLayer,
+    _trace_product,
+    _vech_pairs,
+    a1_matrix,
+    casewise_scores,
+    observed_information,
+)
 from seminr.cbsem.sigma import (
     ModelMatrices,
     build_model_matrices,
+    implied_sigma,
     latent_covariance,
     sample_covariance,
 )
-from seminr.cbsem.standard_errors import parameter_estimates_table, standardized_solution_table
+from seminr.cbsem.standard_errors import (
+    delta_matrix,
+    parameter_estimates_table,
+    standardized_solution_table,
+)
 from seminr.cbsem.standardize import StandardizedSolution, standardized_solution
 from seminr.estimate.data import Dataset
+from seminr.math.solve import inverse
 from seminr.model.mm_matrix import MmMatrix
 from threadpoolctl import threadpool_limits
 
@@ -454,6 +467,73 @@ def _fit_ml(pt: CbsemParTable, s: np.ndarray, *, max_iter: int) -> tuple[MlFitRe
     return dataclasses.replace(fit, converged=converged), gradient
 
 
+def _gamma_matrix(y: np.ndarray) -> np.ndarray:
+    """The ADF fourth-moment matrix ``Gamma = Zc'Zc/N``, ``Z_i = vech(yc_i yc_i')``, as seminr's
+    ``gamma_matrix`` computes it, but with ``Z`` centred in place: the same operations in the
+    same order (the same bits), one ``n x p(p+1)/2`` array instead of two."""
+    n, p = y.shape
+    yc = y - y.mean(axis=0)
+    pairs = _vech_pairs(p)
+    z = np.empty((n, len(pairs)), dtype=np.float64)
+    for a, (i, j) in enumerate(pairs):
+        z[:, a] = yc[:, i] * yc[:, j]
+    z -= z.mean(axis=0)
+    return np.asarray((z.T @ z) / n, dtype=np.float64)
+
+
+def _robust_layer(pt: CbsemParTable, fit: MlFitResult, s: np.ndarray, data: Dataset) -> RobustLayer:
+    """seminr 0.2.1's ``robust_layer`` (MLR: sandwich standard errors, Yuan-Bentler-Mplus
+    scaling) with the same arithmetic in the same order, so the same results to the last bit
+    (``tests/test_cfa.py`` compares them), with one ``n x p*`` array at a time instead of three.
+
+    seminr keeps the casewise scores (``n x p*``, ``p* = p(p+1)/2``) alive while it builds
+    ``Gamma`` from two more ``n x p*`` arrays: three arrays of 1.6 GB each for 40 items and
+    250,000 complete rows, which took the CFA of 400,000 respondents past 5 GB (issue #9).
+    Here the scores are dropped once the meat ``B0`` is computed, and ``Gamma``'s centring is
+    done in place (:func:`_gamma_matrix`), so one such array exists at a time.
+    """
+    y = np.asarray(data.values, dtype=np.float64)
+    n = y.shape[0]
+    p = s.shape[0]
+    pstar = p * (p + 1) // 2
+    npar = len(fit.theta)
+    df = pstar - npar
+    means = y.mean(axis=0)
+    e_inv = inverse(observed_information(pt, s, fit.theta))
+    sc = casewise_scores(data, inverse(implied_sigma(fit.matrices)), means)
+    sc_theta = sc @ delta_matrix(pt, fit.matrices)
+    del sc  # n x p*: freed before Gamma's array is made
+    b0 = (sc_theta.T @ sc_theta) / n
+    vcov = (e_inv @ b0 @ e_inv) / n
+    se = np.sqrt(np.maximum(np.diag(vcov), 0.0))
+    trace_h1 = _trace_product(a1_matrix(inverse(s)), _gamma_matrix(y))
+    trace_h0 = _trace_product(b0, e_inv)
+    trace_u_gamma = trace_h1 - trace_h0
+    scaling_factor = trace_u_gamma / df if trace_u_gamma > 0 else math.nan
+    # Baseline (independence) model, as seminr: scores at diag(S), information diag(0.5/s_jj^2).
+    sc_b = np.empty((n, p), dtype=np.float64)
+    for j in range(p):
+        sjj = s[j, j]
+        wj = (y[:, j] - means[j]) / sjj
+        sc_b[:, j] = 0.5 * (wj * wj - 1.0 / sjj)
+    trace_h0_b = 0.0
+    for j in range(p):
+        b0jj = float(np.sum(sc_b[:, j] * sc_b[:, j])) / n
+        trace_h0_b += b0jj * 2.0 * s[j, j] * s[j, j]
+    trace_u_gamma_b = trace_h1 - trace_h0_b
+    return RobustLayer(
+        vcov=vcov,
+        se=se,
+        trace_h1=trace_h1,
+        trace_h0=trace_h0,
+        trace_u_gamma=trace_u_gamma,
+        scaling_factor=scaling_factor,
+        baseline_scaling_factor=trace_u_gamma_b / (pstar - p) if trace_u_gamma_b > 0 else math.nan,
+        scaling_factor_h1=trace_h1 / pstar,
+        scaling_factor_h0=trace_h0 / npar,
+    )
+
+
 def _not_converged(func: str, gradient: float, iterations: int) -> CfaConvergenceError:
     return CfaConvergenceError(
         f"The ML optimizer of {func} did not converge after {iterations} iterations (largest "
@@ -561,7 +641,7 @@ def cfa_model(
         raise _not_converged(func, gradient, fit.iterations)
     with np.errstate(invalid="ignore"):  # sqrt of a negative residual variance: checked below
         std = standardized_solution(pt, fit.matrices)
-    robust = robust_layer(pt, fit, s, dataset) if estimator == "MLR" else None
+    robust = _robust_layer(pt, fit, s, dataset) if estimator == "MLR" else None
     estimation = CbsemEstimation(
         par_table=pt,
         sample_cov=s,

