@@ -3,8 +3,9 @@
     python3 reproduce.py setup && .venv/bin/python benchmarks/pipeline_timings.py
 
 All runs use a fresh temporary output folder and the warm environment, in one session, so the
-figures are comparable with each other; the ratios are the point, not the seconds. Results are
-written to ``benchmarks/results.md``. No test asserts on time.
+figures are comparable with each other; the ratios are the point, not the seconds.
+``benchmarks/run.py`` calls this with the other benchmarks and writes ``benchmarks/results.md``.
+No test asserts on time.
 """
 
 from __future__ import annotations
@@ -68,35 +69,22 @@ def machine() -> str:
     )
 
 
-def main() -> int:
+def measure() -> dict[str, float]:
+    """Seconds of a cold run, two no-op reruns and a one-notebook change, in one fresh folder."""
     out = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     run = [sys.executable, "-m", "analysis", "run", "--output-dir", str(out)]
     full_command = [sys.executable, str(ROOT / "reproduce.py"), "run", "--output-dir", str(out)]
-    cold = timed(run)
-    noop = timed(run)
-    noop_full = timed(full_command)
-    one = timed_after_notebook_edit(run)
-    rows = [
-        ("cold run (fresh output folder, warm environment)", cold),
-        ("no-op rerun (`python -m analysis run`)", noop),
-        ("no-op rerun of the README's first command (`python3 reproduce.py`)", noop_full),
-        (f"one notebook changed ({NOTEBOOK.stem})", one),
-    ]
-    lines = [
-        "# Pipeline timings",
-        "",
-        f"Measured by `benchmarks/pipeline_timings.py` on {time.strftime('%Y-%m-%d')} in one "
-        "session.",
-        f"Machine: {machine()}.",
-        "",
-        "| run | seconds | ratio to cold run |",
-        "|---|---:|---:|",
-        *[f"| {name} | {s:.2f} | {s / cold:.3f} |" for name, s in rows],
-        "",
-    ]
-    text = "\n".join(lines)
-    (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
-    print(text)
+    return {
+        "cold": timed(run),
+        "noop": timed(run),
+        "noop_readme": timed(full_command),
+        "one_notebook": timed_after_notebook_edit(run),
+    }
+
+
+def main() -> int:
+    for name, seconds in measure().items():
+        print(f"{name:16s} {seconds:8.2f} s")
     return 0
 
 
