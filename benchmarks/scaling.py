@@ -29,7 +29,7 @@ the way the study runs it, with the same functions and arguments:
     validation): the part of reliability, CFA and groups that is not statistics.
 
 Method: every step (and the draw) runs in a fresh Python process started by this script, one
-after another, so that its peak resident memory (``ru_maxrss``, reported by the process itself)
+after another, so that its peak resident memory (``VmHWM`` on Linux, reported by the process)
 is the step's own, imports included. A second fresh process per step only imports the step's
 modules: the baseline the imports alone cost. Seconds are the step's work after its imports
 (``time.perf_counter``); the target is checked on the four processes' wall time from start to
@@ -263,12 +263,24 @@ STEPS: dict[str, Callable[[Path, int], None]] = {
 
 
 def _peak_mb() -> float:
-    """Peak resident memory of this process (and any children it waited for), in MB."""
+    """Peak resident memory of this process, in MB.
+
+    On Linux the high-water mark of this process image (``VmHWM`` in ``/proc/self/status``):
+    ``ru_maxrss`` would not do, since Linux carries the parent's resident size at ``fork``
+    into it, so a worker started by a large parent would report at least the parent's size.
+    Elsewhere ``ru_maxrss`` (of this process and any children it waited for).
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     kib = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
-    return kib / 1024
+    scale = 1024 if sys.platform == "darwin" else 1  # bytes on macOS, KiB on Linux
+    return kib / scale / 1024
 
 
 def worker(step: str, work: Path, n: int, imports_only: bool) -> dict[str, float]:
@@ -418,7 +430,8 @@ def markdown(results: dict[str, Any], command: str) -> str:
         rule,
         *_rows(results, lambda r: f"{r['seconds']:.2f}", time_exponents),
         "",
-        "Peak resident memory (MB, `ru_maxrss` of the step's process, imports included); baseline",
+        "Peak resident memory (MB, the high-water mark `VmHWM` of the step's process, imports "
+        "included); baseline",
         "= a process that only imports the step's modules; exponent of the peak above it:",
         "",
         f"| step | {header} | baseline | exponent above baseline, two largest n |",
