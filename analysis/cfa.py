@@ -78,7 +78,7 @@ from seminr.cbsem.standardize import StandardizedSolution, standardized_solution
 from seminr.estimate.data import Dataset
 from seminr.math.solve import inverse
 from seminr.model.mm_matrix import MmMatrix
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from analysis.checks import check_ci, check_generator
 from analysis.instrument import Instrument
@@ -154,13 +154,20 @@ class ListwiseDeletionWarning(UserWarning):
     """Listwise deletion dropped a large share of the rows (e.g. items behind skip logic)."""
 
 
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """The BLAS libraries loaded in this process, found once: finding them takes ~3 ms, which
+    a bootstrap of 2,000 refits would otherwise pay at every refit (issue #9)."""
+    return ThreadpoolController()
+
+
 def _one_blas_thread(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """Run with one BLAS thread: the matrices are small, and threads only cost (5 s vs 0.1 s
     for a 44-item CFA on a busy 2-core machine)."""
 
     @functools.wraps(function)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas_controller().limit(limits=1, user_api="blas"):
             return function(*args, **kwargs)
 
     return wrapper

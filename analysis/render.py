@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
@@ -670,6 +671,20 @@ _WRITERS: dict[str, Callable[[Path, Path, Style], str]] = {
 }
 
 
+def _write_formats(
+    ast: Path, out_dir: Path, basename: str, formats: Sequence[str], style: Style
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """Write every format from the AST at once (each is a pandoc or Typst process writing its
+    own files), then collect their warnings and outputs in the order of ``formats``."""
+    formats = list(dict.fromkeys(formats))
+    targets = {fmt: out_dir / f"{basename}.{fmt}" for fmt in formats}
+    with ThreadPoolExecutor(max_workers=len(formats)) as pool:
+        futures = {fmt: pool.submit(_WRITERS[fmt], ast, targets[fmt], style) for fmt in formats}
+        warnings = [line for fmt in formats for line in futures[fmt].result().splitlines()]
+    outputs = {fmt: {"path": targets[fmt].name, "sha256": _sha256(targets[fmt])} for fmt in formats}
+    return warnings, outputs
+
+
 def _offline_versions() -> dict[str, str]:
     return {"pandoc": pypandoc.get_pandoc_version(), "typst": metadata.version("typst")}
 
@@ -730,16 +745,12 @@ def render_markdown(
         source.write_text(markdown, encoding="utf-8")
         ast = source.with_suffix(".json")
         messages = _pandoc(source, *AST_OPTIONS, f"--output={ast}", cwd=source.parent)
-        outputs = {}
-        for fmt in dict.fromkeys(formats):
-            target = out_dir / f"{basename}.{fmt}"
-            messages += "\n" + _WRITERS[fmt](ast, target, style)
-            outputs[fmt] = {"path": target.name, "sha256": _sha256(target)}
+        written, outputs = _write_formats(ast, out_dir, basename, formats, style)
     return {
         "renderer": "offline",
         "versions": _offline_versions(),
         "outputs": outputs,
-        "warnings": [m for m in messages.splitlines() if m.strip()],
+        "warnings": [m for m in [*messages.splitlines(), *written] if m.strip()],
     }
 
 
@@ -751,12 +762,8 @@ def _render_offline(
     markdown = ctx.build_dir / f"_{basename}.md"
     markdown.write_text(_assemble_markdown(book, ctx), encoding="utf-8")
     ast, warnings = _pandoc_ast(markdown, ctx, book)
-    messages = [*book.warnings, *warnings.splitlines()]
-    outputs = {}
-    for fmt in formats:
-        target = out_dir / f"{basename}.{fmt}"
-        messages += _WRITERS[fmt](ast, target, PAPER_STYLE).splitlines()
-        outputs[fmt] = {"path": target.name, "sha256": _sha256(target)}
+    written, outputs = _write_formats(ast, out_dir, basename, formats, PAPER_STYLE)
+    messages = [*book.warnings, *warnings.splitlines(), *written]
     return {
         "renderer": "offline",
         "versions": _offline_versions(),
