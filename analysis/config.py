@@ -228,23 +228,52 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> RunConfig:
     ConfigError
         When the file is missing, is not valid YAML, or holds an unknown key or invalid value.
     """
+    raw, shown = read_yaml_mapping(path, what="configuration file", restore="config/config.yaml")
+    return config_from_mapping(raw, source=shown)
+
+
+def read_yaml_mapping(
+    path: str | Path, *, what: str, restore: str
+) -> tuple[Mapping[str, Any] | None, str]:
+    """Read a YAML configuration file that must hold a mapping (or nothing).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what : str
+        What the file is, for messages ("configuration file", "power configuration").
+    restore : str
+        The committed file to restore when ``path`` is missing.
+
+    Returns
+    -------
+    raw : mapping or None
+        The file's content.
+    shown : str
+        The path as messages show it.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not valid YAML, or does not hold a mapping.
+    """
     path = Path(path)
     shown = display_path(path)
     if not path.is_file():
         raise ConfigError(
-            f"The configuration file {shown} does not exist. Pass an existing file "
-            "with --config, or restore config/config.yaml from the repository."
+            f"The {what} {shown} does not exist. Pass an existing file with --config, or "
+            f"restore {restore} from the repository."
         )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        raise ConfigError(f"The configuration file {shown} is not valid YAML: {error}") from error
+        raise ConfigError(f"The {what} {shown} is not valid YAML: {error}") from error
     if raw is not None and not isinstance(raw, Mapping):
         raise ConfigError(
-            f"The configuration file {shown} must hold a mapping of keys to values. "
-            f"Got {type(raw).__name__}."
+            f"The {what} {shown} must hold a mapping of keys to values. Got {type(raw).__name__}."
         )
-    return config_from_mapping(raw, source=shown)
+    return raw, shown
 
 
 def resolve(path: str | Path) -> Path:

@@ -52,12 +52,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.special import stdtr
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from analysis.config import DEFAULT_CONFIG, REPO_ROOT, ConfigError, display_path, resolve
+from analysis.config import (
+    DEFAULT_CONFIG,
+    REPO_ROOT,
+    ConfigError,
+    display_path,
+    read_yaml_mapping,
+    resolve,
+)
 from analysis.files import atomic_output, write_csv
 
 if TYPE_CHECKING:
@@ -1248,22 +1254,7 @@ def load_power_config(path: str | Path = DEFAULT_POWER_CONFIG) -> PowerConfig:
         When the file is missing, is not a YAML mapping, or holds an unknown key or an invalid
         value (the message names the file, the key and the fix).
     """
-    path = Path(path)
-    shown = display_path(path)
-    if not path.is_file():
-        raise ConfigError(
-            f"The power configuration {shown} does not exist. Pass an existing file with "
-            "--config, or restore config/power.yaml from the repository."
-        )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"The power configuration {shown} is not valid YAML: {error}") from error
-    if raw is not None and not isinstance(raw, Mapping):
-        raise ConfigError(
-            f"The power configuration {shown} must hold a mapping of keys to values. "
-            f"Got {type(raw).__name__}."
-        )
+    raw, shown = read_yaml_mapping(path, what="power configuration", restore="config/power.yaml")
     return power_config_from_mapping(raw, source=shown)
 
 

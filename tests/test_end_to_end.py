@@ -47,7 +47,12 @@ def fast_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_study(output_dir: Path, *args: str, config: Path) -> subprocess.CompletedProcess[str]:
-    command = [
+    command = [*_study_command(output_dir, config), *args]
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+
+def _study_command(output_dir: Path, config: Path) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "analysis",
@@ -56,10 +61,9 @@ def run_study(output_dir: Path, *args: str, config: Path) -> subprocess.Complete
         str(output_dir),
         "--cores",
         "2",
-        *args,
+        "--config",
+        str(config),
     ]
-    command += ["--config", str(config)]
-    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -270,21 +274,6 @@ def test_failing_notebook_stops_the_run_and_leaves_nothing_stale(
 
 
 # --- faults: interruption, two runs at once, changed raw data --------------------------------
-
-
-def _study_command(output_dir: Path, config: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "analysis",
-        "run",
-        "--output-dir",
-        str(output_dir),
-        "--cores",
-        "2",
-        "--config",
-        str(config),
-    ]
 
 
 def _assert_same_outputs(first: Path, second: Path) -> None:
