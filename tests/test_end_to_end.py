@@ -314,19 +314,20 @@ def test_two_runs_started_at_once_into_one_folder_both_succeed(
     first_run: Path, fast_config: Path, tmp_path: Path
 ):
     out = tmp_path / "out"
-    runs = [
-        subprocess.Popen(
-            _study_command(out, fast_config),
-            cwd=REPO_ROOT,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=900) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], [err[-3000:] for _, err in outputs]
-    assert any("Another run is writing to" in err for _, err in outputs), "one waited"
+    # Each run's messages go to a file: with pipes, the run holding the lock could fill a pipe
+    # nobody reads yet (its reader waits for the other run first) and both would wait forever.
+    logs = [tmp_path / f"run{k}.log" for k in range(2)]
+    with logs[0].open("w") as first, logs[1].open("w") as second:
+        runs = [
+            subprocess.Popen(
+                _study_command(out, fast_config), cwd=REPO_ROOT, stdout=log, stderr=log
+            )
+            for log in (first, second)
+        ]
+        codes = [run.wait(timeout=900) for run in runs]
+    messages = [log.read_text(encoding="utf-8") for log in logs]
+    assert codes == [0, 0], [text[-3000:] for text in messages]
+    assert any("Another run is writing to" in text for text in messages), "one waited"
     _assert_same_outputs(first_run, out)
 
 
