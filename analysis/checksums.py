@@ -14,27 +14,17 @@ every later run checks that the file is the one recorded.
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 
 from analysis.config import REPO_ROOT, display_path
 from analysis.files import atomic_output
+from analysis.provenance import file_sha256
 
 CHECKSUMS_FILE = REPO_ROOT / "data" / "checksums.sha256"
-_CHUNK = 1 << 20
 
 
 class ChecksumError(Exception):
     """A raw data file is missing or differs from its recorded checksum."""
-
-
-def sha256_of(path: Path) -> str:
-    """The sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_checksums(path: Path = CHECKSUMS_FILE) -> dict[str, str]:
@@ -67,7 +57,7 @@ def changed_files(
     problems = []
     for name, digest in read_checksums(path).items():
         file = root / name
-        actual = sha256_of(file) if file.is_file() else None
+        actual = file_sha256(file) if file.is_file() else None
         if actual != digest:
             problems.append((name, digest, actual))
     return problems
@@ -121,7 +111,7 @@ def record(files: list[Path], path: Path = CHECKSUMS_FILE, root: Path = REPO_ROO
             name = file.relative_to(root).as_posix()
         except ValueError:
             name = str(file)
-        recorded[name] = sha256_of(file)
+        recorded[name] = file_sha256(file)
         names.append(name)
     text = "".join(f"{digest}  {name}\n" for name, digest in sorted(recorded.items()))
     with atomic_output(path) as temporary:

@@ -9,14 +9,15 @@ dry-run
     List what ``run`` would do, and why, without doing it.
 verify
     Rerun the whole study in a fresh folder and compare every number with the expected results
-    in ``expected/``; write the replication report (:mod:`analysis.verify`).
+    in ``expected/``; write the replication report (:mod:`analysis.verifycli`,
+    :mod:`analysis.verify`).
 accept
     Make the last verified results the expected ones, after printing every difference.
 checksums
     Verify the raw data's checksums, or record new ones (:mod:`analysis.checksums`).
 power
     Monte Carlo power and sample size for the structural model, as a Snakemake workflow
-    (:mod:`analysis.power`, ``workflow/power.smk``).
+    (:mod:`analysis.powercli`, :mod:`analysis.power`, ``workflow/power.smk``).
 validate, synthesize, questionnaire, export
     Survey-data commands for one file (:mod:`analysis.datacli`).
 """
@@ -50,9 +51,8 @@ from analysis.config import (
     load_config,
 )
 from analysis.datacli import add_commands, data_errors
-from analysis.power import add_commands as add_power_commands
-from analysis.replication import ReplicationError
-from analysis.verify import add_commands as add_verify_commands
+from analysis.powercli import add_commands as add_power_commands
+from analysis.verifycli import add_commands as add_verify_commands
 
 #: The lock file a run holds in its output folder (see :func:`run_lock`).
 RUN_LOCK = ".run.lock"
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
-    except (ReplicationError, ChecksumError) as error:
+    except ChecksumError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
     except data_errors() as error:

@@ -145,9 +145,11 @@ _ORCHESTRATION = frozenset(
         "exhibits.py",
         "pipeline.py",
         "power.py",
+        "powercli.py",
         "replication.py",
         "replication_report.py",
         "verify.py",
+        "verifycli.py",
     }
 )
 _RENDERING = frozenset({"render.py", "crossref.lua"})

@@ -16,14 +16,14 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from analysis.files import write_json
-from analysis.store import StrPath
 
 PACKAGE = "crm-citic-zhengzhou"
 GIT_TIMEOUT_S = 30
 _CHUNK = 1 << 20
+StrPath: TypeAlias = str | os.PathLike[str]
 
 
 def file_sha256(path: StrPath) -> str:

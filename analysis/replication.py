@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import fnmatch
-import hashlib
 import json
 import math
 import os
@@ -36,6 +35,7 @@ import yaml
 
 from analysis.config import REPO_ROOT
 from analysis.files import write_json
+from analysis.provenance import file_sha256
 
 EXPECTED_DIR = REPO_ROOT / "expected"
 TOLERANCES_FILE = "tolerances.yaml"
@@ -69,11 +69,6 @@ class ReplicationError(Exception):
 
 
 # --- snapshots -----------------------------------------------------------------------------
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def byte_stable_files(run_dir: Path) -> list[Path]:
@@ -152,7 +147,7 @@ def make_snapshot(run_dir: str | Path, target: str | Path, *, config: Mapping[st
     }
     write_json(staging / MANIFEST, manifest)
     for entry in SNAPSHOT_ENTRIES:
-        _replace(staging / entry, target / entry)
+        replace_entry(staging / entry, target / entry)
     shutil.rmtree(staging)
     return target
 
@@ -166,8 +161,9 @@ def _exhibit_sources(results: Path) -> dict[str, str]:
     }
 
 
-def _replace(source: Path, target: Path) -> None:
-    """Move ``source`` to ``target``, replacing a file or folder there."""
+def replace_entry(source: Path, target: Path) -> None:
+    """Move ``source`` to ``target``, replacing a file or folder there (a folder is moved
+    aside first and deleted once the new one is in place)."""
     if target.is_dir():
         old = target.with_name(f".{target.name}.old")
         shutil.rmtree(old, ignore_errors=True)

@@ -12,7 +12,6 @@ difference: a changed result never enters ``expected/`` silently.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -24,12 +23,12 @@ import pandas as pd
 
 from analysis import pipeline
 from analysis.checksums import verify_raw_data
+from analysis.cli import run_with_progress, snakemake_command
 from analysis.config import DEFAULT_CONFIG, REPO_ROOT, RunConfig, display_path, load_config
 from analysis.provenance import git_state, read_benchmark_timings
 from analysis.replication import (
     EXPECTED_DIR,
     SNAPSHOT_ENTRIES,
-    TOLERANCES_FILE,
     ReplicationError,
     compare,
     environment,
@@ -38,6 +37,7 @@ from analysis.replication import (
     load_tolerances,
     make_snapshot,
     read_manifest,
+    replace_entry,
 )
 from analysis.replication_report import RunFacts, build_sections, verdict, write_report
 
@@ -53,8 +53,6 @@ def report_dir(config: RunConfig) -> Path:
 
 
 def _run_study(config: RunConfig, config_file: Path, run_dir: Path, cores: int) -> float:
-    from analysis.cli import run_with_progress, snakemake_command  # cli imports this module
-
     config = replace(config, output_dir=str(run_dir))
     start = time.perf_counter()
     command = snakemake_command(config, config_file, cores=cores)
@@ -231,65 +229,8 @@ def accept(
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(reproduced, staging)
     for entry in SNAPSHOT_ENTRIES:
-        target = expected / entry
-        old = expected / f".{entry}.old"
-        if target.exists():
-            target.rename(old)
-        (staging / entry).rename(target)
-        if old.is_dir():
-            shutil.rmtree(old)
-        else:
-            old.unlink(missing_ok=True)
+        replace_entry(staging / entry, expected / entry)
     shutil.rmtree(staging)
     shown = display_path(expected)
     print(f"[accept] {shown} updated; review and commit it (git diff {shown}).")
     return 0
-
-
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add ``verify`` and ``accept`` to the command line."""
-    cmd = sub.add_parser(
-        "verify",
-        help="rerun the study in a fresh folder and compare every number with expected/",
-        description=__doc__.split("\n\n")[1],
-    )
-    cmd.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run configuration")
-    cmd.add_argument("--expected", type=Path, default=EXPECTED_DIR, help="expected results")
-    cmd.add_argument(
-        "--existing-run", type=Path, help="compare this finished run folder instead of running"
-    )
-    cmd.add_argument("--keep", action="store_true", help="keep the temporary run folder")
-    cmd.add_argument("--cores", type=int, default=2, help="parallel jobs of the run")
-    cmd.add_argument(
-        "--report-dir", type=Path, help="where to write the report (default output/replication)"
-    )
-    cmd.set_defaults(handler=_verify_command)
-    cmd = sub.add_parser(
-        "accept",
-        help="make the last verified results the expected ones (prints the differences first)",
-    )
-    cmd.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run configuration")
-    cmd.add_argument("--expected", type=Path, default=EXPECTED_DIR, help="expected results")
-    cmd.add_argument(
-        "--reproduced", type=Path, help="snapshot to accept (default: the last verify's)"
-    )
-    cmd.add_argument("--yes", action="store_true", help="accept without asking")
-    cmd.set_defaults(handler=_accept_command)
-
-
-def _verify_command(args: argparse.Namespace) -> int:
-    return verify(
-        config_file=args.config,
-        expected=args.expected,
-        existing_run=args.existing_run,
-        keep=args.keep,
-        cores=args.cores,
-        out=args.report_dir,
-    )
-
-
-def _accept_command(args: argparse.Namespace) -> int:
-    reproduced = args.reproduced or report_dir(load_config(args.config)) / REPRODUCED
-    if not (args.expected / TOLERANCES_FILE).is_file():
-        raise ReplicationError(f"{args.expected / TOLERANCES_FILE} is missing; restore it first.")
-    return accept(reproduced=reproduced, expected=args.expected, yes=args.yes)
